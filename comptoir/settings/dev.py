@@ -1,0 +1,8 @@
+"""Local demo: SQLite by default, debug on, a throwaway secret when none is given."""
+
+from .base import *  # noqa: F401,F403
+from .base import SECRET_KEY as _SECRET_KEY
+from .base import env_bool
+
+DEBUG = env_bool("DEBUG", True)
+SECRET_KEY = _SECRET_KEY or "dev-only-not-secret-comptoir-demo"  # never used in prod settings

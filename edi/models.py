@@ -1,0 +1,1 @@
+"""Models arrive with this domain's issue."""

@@ -1,0 +1,78 @@
+"""Customer hierarchy and families: saving a node keeps the tree and its rules whole."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from comptoir.exceptions import ValidationFailed
+
+from ..models import ArticleFamily, CustomerNode, NodeKind
+from .tree import tree_node_save
+
+KIND_RANK = {
+    NodeKind.CHAIN: 0,
+    NodeKind.BUYING_GROUP: 1,
+    NodeKind.PLATFORM: 2,
+    NodeKind.STORE: 3,
+}
+
+
+def _full_clean(instance, exclude: list[str] | None = None) -> None:  # noqa: ANN001
+    try:
+        instance.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        raise ValidationFailed(
+            {field: [str(m) for m in messages] for field, messages in exc.message_dict.items()}
+        ) from exc
+
+
+@transaction.atomic
+def customer_node_save(node: CustomerNode) -> CustomerNode:
+    """Create or update a customer node.
+
+    Rules checked here because they span rows: the parent's kind is above or level
+    with the node's (a regional buying group under a national one is fine, a store
+    has no children), no cycle, and the invoiced node is the node itself or one of
+    its ancestors — for the node and, after a move, for its whole subtree.
+    Single-row rules (identifiers, shelf life) come from the model's ``clean``.
+    Nothing is written when a rule fails.
+    """
+    _full_clean(node, exclude=["path", "depth"])
+    parent = CustomerNode.objects.filter(pk=node.parent_id).first() if node.parent_id else None
+    if parent is not None:
+        if parent.kind == NodeKind.STORE:
+            raise ValidationFailed({"parent": [_("A store cannot have sub-nodes.")]})
+        if KIND_RANK[NodeKind(node.kind)] < KIND_RANK[NodeKind(parent.kind)]:
+            raise ValidationFailed(
+                {"kind": [_("A %(kind)s cannot sit under a %(parent_kind)s.")
+                          % {"kind": node.get_kind_display(), "parent_kind": parent.get_kind_display()}]}
+            )
+    if node.pk is not None and node.kind == NodeKind.STORE and node.children.exists():
+        raise ValidationFailed({"kind": [_("This node has sub-nodes: it cannot become a store.")]})
+
+    tree_node_save(node)
+
+    # Invoiced node: self or an ancestor, for this node and every node below it.
+    offenders = (
+        CustomerNode.objects.filter(path__startswith=node.path, invoicing_node__isnull=False)
+        .select_related("invoicing_node")
+        .only("id", "code", "path", "invoicing_node__path", "invoicing_node__code")
+    )
+    for row in offenders:
+        if not row.path.startswith(row.invoicing_node.path):
+            field = "invoicing_node" if row.pk == node.pk else "parent"
+            raise ValidationFailed(
+                {field: [_("%(node)s is invoiced to %(invoiced)s, which is not itself or one of its "
+                           "ancestors.") % {"node": row.code, "invoiced": row.invoicing_node.code}]}
+            )
+    return node
+
+
+@transaction.atomic
+def family_save(family: ArticleFamily) -> ArticleFamily:
+    """Create or update an article family; refuses cycles like the customer tree."""
+    _full_clean(family, exclude=["path", "depth"])
+    tree_node_save(family)
+    return family
