@@ -209,7 +209,9 @@ class CustomerNode(LegalIdentityMixin, TreeNode):
         DocumentTemplate, verbose_name=_("document template"), null=True, blank=True,
         on_delete=models.PROTECT,
     )
-    credit_limit = models.DecimalField(_("credit limit"), null=True, blank=True, **AMOUNT_FIELD)
+    credit_limit = models.DecimalField(
+        _("credit limit"), null=True, blank=True, validators=[MinValueValidator(0)], **AMOUNT_FIELD
+    )
     backorder_policy = models.CharField(
         _("short lines"), max_length=20, choices=BackorderPolicy.choices, blank=True
     )

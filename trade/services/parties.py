@@ -52,6 +52,10 @@ def customer_node_save(node: CustomerNode) -> CustomerNode:
     if node.pk is not None and node.kind == NodeKind.STORE and node.children.exists():
         raise ValidationFailed({"kind": [_("This node has sub-nodes: it cannot become a store.")]})
 
+    previous_parent_id = (
+        CustomerNode.objects.filter(pk=node.pk).values_list("parent_id", flat=True).first()
+        if node.pk is not None else node.parent_id
+    )
     tree_node_save(node)
 
     # Invoiced node: self or an ancestor, for this node and every node below it.
@@ -62,7 +66,8 @@ def customer_node_save(node: CustomerNode) -> CustomerNode:
     )
     for row in offenders:
         if not row.path.startswith(row.invoicing_node.path):
-            field = "invoicing_node" if row.pk == node.pk else "parent"
+            moved = previous_parent_id != node.parent_id
+            field = "invoicing_node" if row.pk == node.pk and not moved else "parent"
             raise ValidationFailed(
                 {field: [_("%(node)s is invoiced to %(invoiced)s, which is not itself or one of its "
                            "ancestors.") % {"node": row.code, "invoiced": row.invoicing_node.code}]}
