@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from stdnum import bic as std_bic
+from stdnum import iban as std_iban
+from stdnum.exceptions import ValidationError as StdnumError
 
 from comptoir.money import AMOUNT_FIELD
 
@@ -52,11 +56,6 @@ class Company(LegalIdentityMixin, models.Model):
 
     def clean(self) -> None:
         super().clean()
-        from django.core.exceptions import ValidationError
-        from stdnum import iban as std_iban
-        from stdnum import bic as std_bic
-        from stdnum.exceptions import ValidationError as StdnumError
-
         errors = {}
         if self.iban:
             try:
