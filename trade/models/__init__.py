@@ -15,6 +15,7 @@ from .catalogue import (
 from .company import Company
 from .parties import (
     AddressKind,
+    BackorderPolicy,
     CustomerAddress,
     CustomerContact,
     CustomerNode,
@@ -27,7 +28,6 @@ from .parties import (
     Supplier,
     SupplierAddress,
     SupplierContact,
-    BackorderPolicy,
 )
 
 __all__ = [
