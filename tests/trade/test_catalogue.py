@@ -122,3 +122,22 @@ def test_purchase_price_cannot_be_negative():
     with pytest.raises(ValidationError) as excinfo:
         supplier_article.full_clean()
     assert "purchase_price" in excinfo.value.message_dict
+
+
+def test_company_is_a_single_row_with_valid_bank_details():
+    from trade.models import Company
+
+    company = Company(
+        legal_name="Comptoir Test SAS", legal_form="SAS", share_capital=Decimal("150000.00"), rcs_city="Lyon",
+        line1="1 rue du Port", postal_code="69007", city="Lyon", siren="732829320",
+        iban="FR7630006000011234567890189", bic="AGRIFRPP",
+    )
+    company.full_clean()
+    company.save()
+    again = Company(**{f.name: getattr(company, f.name) for f in Company._meta.fields if f.name != "id"})
+    again.save()
+    assert Company.objects.count() == 1
+    company.iban = "FR7630006000011234567890180"
+    with pytest.raises(ValidationError) as excinfo:
+        company.full_clean()
+    assert "iban" in excinfo.value.message_dict
