@@ -1,3 +1,13 @@
-from django.urls import path
+"""The REST API under /api/ (the schema and the docs are mounted by comptoir.urls).
 
-urlpatterns: list = []
+Every endpoint needs an authenticated user, by session (with CSRF on writes) or by
+``Authorization: Token <key>``; the token comes from ``POST /api/auth/token/``.
+"""
+
+from django.urls import include, path
+from rest_framework.authtoken.views import obtain_auth_token
+
+urlpatterns = [
+    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("", include("trade.api.urls")),
+]

@@ -6,3 +6,6 @@ from .base import env_bool
 
 DEBUG = env_bool("DEBUG", True)
 SECRET_KEY = _SECRET_KEY or "dev-only-not-secret-comptoir-demo"  # never used in prod settings
+
+# runserver and the test client serve static files themselves; WhiteNoise is for prod.
+MIDDLEWARE = [m for m in MIDDLEWARE if not m.startswith("whitenoise.")]  # noqa: F405

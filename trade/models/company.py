@@ -41,6 +41,11 @@ class Company(LegalIdentityMixin, models.Model):
         _("flat recovery indemnity"), default=40, **AMOUNT_FIELD
     )
     currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    resale_floor_coefficient = models.DecimalField(
+        _("resale-at-loss floor coefficient"), max_digits=5, decimal_places=4, default=1,
+        help_text=_("Applied to the cost price to get the legal resale floor: 0.9 for a wholesaler "
+                    "selling only to independent professionals, else 1."),
+    )
 
     class Meta:
         verbose_name = _("company")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -89,6 +91,17 @@ class PriceList(models.Model):
     code = models.CharField(_("code"), max_length=30, unique=True)
     name = models.CharField(_("name"), max_length=120)
     currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    parent = models.ForeignKey(
+        "self", verbose_name=_("derived from"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="derived_lists",
+        help_text=_("A derived list takes its parent's prices × the coefficient, unless it has its own."),
+    )
+    coefficient = models.DecimalField(
+        _("coefficient"), max_digits=8, decimal_places=4, default=Decimal("1"),
+        validators=[MinValueValidator(Decimal("0.0001"))],
+    )
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
