@@ -185,6 +185,9 @@ class ContractStatusChange(models.Model):
     class Meta:
         ordering = ["changed_at", "pk"]
 
+    def __str__(self) -> str:
+        return f"{self.contract_id}: {self.from_status} → {self.to_status}"
+
 
 class ConditionKind(models.TextChoices):
     DISCOUNT = "discount", _("Discount")
@@ -315,6 +318,9 @@ class ConditionTier(models.Model):
             models.UniqueConstraint(fields=["condition", "threshold"], name="condition_tier_unique"),
         ]
 
+    def __str__(self) -> str:
+        return f"≥ {self.threshold.normalize():f}: {self.rate.normalize():f} %"
+
 
 class SalesHistoryLine(models.Model):
     """Past sales lines replayed by the what-if simulation until order lines exist."""
@@ -328,6 +334,9 @@ class SalesHistoryLine(models.Model):
     class Meta:
         ordering = ["sold_on", "pk"]
         indexes = [models.Index(fields=["node", "sold_on"], name="sales_history_node_date")]
+
+    def __str__(self) -> str:
+        return f"{self.sold_on} {self.node_id} {self.article_id} × {self.quantity}"
 
 
 class RebateBase(models.TextChoices):
@@ -375,3 +384,6 @@ class RebateTier(models.Model):
     class Meta:
         ordering = ["agreement", "threshold"]
         constraints = [models.UniqueConstraint(fields=["agreement", "threshold"], name="rebate_tier_unique")]
+
+    def __str__(self) -> str:
+        return f"≥ {self.threshold}: {self.rate.normalize():f} %"

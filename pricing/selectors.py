@@ -16,13 +16,32 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, Sum
 
-from trade.models import Article, Company, CustomerNode, Packaging, PackagingLevel, PriceList, SupplierArticle
+from comptoir.money import round_amount
+from trade.models import (
+    Article,
+    Company,
+    CustomerNode,
+    Packaging,
+    PackagingLevel,
+    PriceList,
+    SupplierArticle,
+)
 from trade.selectors import customer_node_effective_settings
 
 from . import engine
-from .models import Condition, ConditionKind, Contract, ContractStatus, DiscountLevel, PriceListItem
+from .models import (
+    Condition,
+    ConditionKind,
+    Contract,
+    ContractStatus,
+    DiscountLevel,
+    PriceListItem,
+    RebateAgreement,
+    SalesHistoryLine,
+)
+from .rebates import RebateComputation, RebateTierInput, rebate_compute
 
 LEVEL_OF_PACKAGING = {level.value: level for level in PackagingLevel}
 
@@ -210,44 +229,54 @@ def resale_floor_coefficient() -> Decimal | None:
     return company.resale_floor_coefficient if company else None
 
 
-def price_basket(*, node: CustomerNode, lines: Sequence[BasketLine], on_date: date) -> BasketResult:
-    """Price a basket for a customer node on a date, in a fixed number of queries.
+def _price(
+    node: CustomerNode, lines: Sequence[BasketLine], *, on_date: date | None, line_dates: dict | None = None,
+    extra: Sequence[engine.Condition] = (), exclude_contract: int | None = None,
+) -> tuple[PriceList | None, engine.PricingBatch, int]:
+    """Load everything a set of lines of one node needs and price them.
 
-    Unknown article ids raise ``KeyError``; callers validate their input first.
+    ``on_date`` prices every line on that date and loads only the contracts valid then;
+    with ``line_dates`` (line id → date) each line is priced on its own date and every
+    active contract is loaded (the engine checks the dates). ``extra`` conditions are
+    added (what-if), ``exclude_contract`` is left out.
     """
     settings = customer_node_effective_settings(node)
     price_list: PriceList | None = settings.value("price_list")
     lineage_ids = list(reversed(node.lineage_ids))  # nearest first
     article_ids = {line.article_id for line in lines}
-    articles = {
-        a.pk: a for a in Article.objects.filter(pk__in=article_ids).select_related("family")
-    }
+    articles = {a.pk: a for a in Article.objects.filter(pk__in=article_ids).select_related("family")}
     missing = article_ids - set(articles)
     if missing:
         raise KeyError(f"unknown articles: {sorted(missing)}")
     packaging_sizes = {
         (p.article_id, p.level): p.quantity for p in Packaging.objects.filter(article_id__in=article_ids)
     }
-    family_ids = {int(pk) for a in articles.values() for pk in a.family.path.strip("/").split("/") if pk}
+    lineages = {pk: tuple(int(x) for x in a.family.path.strip("/").split("/") if x) for pk, a in articles.items()}
+    family_ids = {family_id for lineage in lineages.values() for family_id in lineage}
     gross = _gross_prices(price_list, articles, packaging_sizes)
     conditions = conditions_for_basket(
-        lineage_ids=lineage_ids, articles=articles.values(), family_ids=family_ids, on_date=on_date
+        lineage_ids=lineage_ids, articles=articles.values(), family_ids=family_ids,
+        on_date=on_date if line_dates is None else None,
     )
-    index = engine.index_conditions(conditions, levels=level_scheme())
+    if exclude_contract is not None:
+        conditions = [c for c in conditions if c.contract_id != exclude_contract]
+    index = engine.index_conditions([*conditions, *extra], levels=level_scheme())
     costs = cost_prices(article_ids)
     floor_coefficient = resale_floor_coefficient()
     requests = []
     for line in lines:
         article = articles[line.article_id]
-        unit_size = packaging_sizes.get((article.pk, line.packaging_level), Decimal(1)) if line.packaging_level else Decimal(1)
+        unit_size = (
+            packaging_sizes.get((article.pk, line.packaging_level), Decimal(1)) if line.packaging_level else Decimal(1)
+        )
         cost = costs.get(article.pk)
         requests.append(engine.PriceRequest(
             line_id=line.line_id,
             article_id=article.pk,
             brand_id=article.brand_id,
-            family_lineage=tuple(int(pk) for pk in article.family.path.strip("/").split("/") if pk),
+            family_lineage=lineages[article.pk],
             customer_path=tuple(lineage_ids),
-            on_date=on_date,
+            on_date=line_dates[line.line_id] if line_dates is not None else on_date,
             quantity=line.quantity,
             gross_prices=gross.get(article.pk, ()),
             unit=line.packaging_level or article.base_unit,
@@ -257,8 +286,153 @@ def price_basket(*, node: CustomerNode, lines: Sequence[BasketLine], on_date: da
             cost_price=cost,
             resale_floor=(cost * floor_coefficient) if cost is not None and floor_coefficient else None,
         ))
-    batch = engine.price_lines(requests, index)
+    return price_list, engine.price_lines(requests, index), index.condition_count
+
+
+def price_basket(*, node: CustomerNode, lines: Sequence[BasketLine], on_date: date) -> BasketResult:
+    """Price a basket for a customer node on a date, in a fixed number of queries
+    whatever the number of lines. Unknown article ids raise ``KeyError``: callers
+    validate their input first."""
+    price_list, batch, condition_count = _price(node, lines, on_date=on_date)
     return BasketResult(
         node=node, on_date=on_date, price_list=price_list, lines=batch.lines,
-        unpriced_line_ids=batch.unpriced_line_ids, condition_count=index.condition_count,
+        unpriced_line_ids=batch.unpriced_line_ids, condition_count=condition_count,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class WhatIfNode:
+    node: CustomerNode
+    line_count: int
+    turnover_before: Decimal
+    turnover_after: Decimal
+    discount_before: Decimal
+    discount_after: Decimal
+    margin_before: Decimal
+    margin_after: Decimal
+
+    @property
+    def turnover_change(self) -> Decimal:
+        return self.turnover_after - self.turnover_before
+
+    @property
+    def margin_change(self) -> Decimal:
+        return self.margin_after - self.margin_before
+
+
+@dataclass(frozen=True, slots=True)
+class WhatIfResult:
+    contract: Contract
+    period_start: date
+    period_end: date
+    nodes: tuple[WhatIfNode, ...]
+    unpriced_line_count: int
+
+    def total(self, attribute: str) -> Decimal:
+        return sum((getattr(row, attribute) for row in self.nodes), Decimal("0.00"))
+
+
+def contract_what_if(contract: Contract, *, until: date) -> WhatIfResult:
+    """Replay the 12 months of sales before ``until`` of every node the contract covers,
+    priced with the active contracts only ("before") and with this contract added as if
+    it were active ("after"); turnover, discount (gross − net) and margin per node.
+
+    Reads the sales history table; queries per covered node with sales, not per line.
+    """
+    start = date(until.year - 1, until.month, min(until.day, 28))
+    bases = list(CustomerNode.objects.filter(pk__in=_contract_node_ids(contract)))
+    subtree = Q(pk__in=[])
+    for base in bases:
+        subtree |= Q(path__startswith=base.path)
+    history = (
+        SalesHistoryLine.objects.filter(node__in=CustomerNode.objects.filter(subtree), sold_on__gte=start,
+                                        sold_on__lte=until)
+        .order_by("node_id", "pk")
+    )
+    by_node: dict[int, list] = defaultdict(list)
+    for row in history:
+        by_node[row.node_id].append(row)
+    nodes = {n.pk: n for n in CustomerNode.objects.filter(pk__in=list(by_node))}
+    draft_rows = list(contract.conditions.select_related("contract").prefetch_related("tiers"))
+    results: list[WhatIfNode] = []
+    unpriced = 0
+    for node_id, rows in by_node.items():
+        node = nodes[node_id]
+        lines = [BasketLine(row.pk, row.article_id, row.quantity) for row in rows]
+        lineage = list(reversed(node.lineage_ids))
+        stands_on = [n for n in _contract_node_ids(contract) if n in lineage]
+        extra = engine_conditions(draft_rows, contract_nodes={contract.pk: stands_on})
+        dates = {row.pk: row.sold_on for row in rows}
+        _list, before, _count = _price(node, lines, on_date=None, line_dates=dates, exclude_contract=contract.pk)
+        _list, after, _count = _price(node, lines, on_date=None, line_dates=dates, extra=extra,
+                                      exclude_contract=contract.pk)
+        unpriced += len(before.unpriced_line_ids)
+        results.append(WhatIfNode(
+            node=node, line_count=len(rows),
+            turnover_before=sum((line.line_amount for line in before.lines), Decimal("0.00")),
+            turnover_after=sum((line.line_amount for line in after.lines), Decimal("0.00")),
+            discount_before=_discount(before.lines), discount_after=_discount(after.lines),
+            margin_before=sum((line.margin_amount or 0 for line in before.lines), Decimal("0.00")),
+            margin_after=sum((line.margin_amount or 0 for line in after.lines), Decimal("0.00")),
+        ))
+    results.sort(key=lambda row: row.node.path)
+    return WhatIfResult(contract, start, until, tuple(results), unpriced)
+
+
+def _contract_node_ids(contract: Contract) -> list[int]:
+    if contract.node_id:
+        return [contract.node_id]
+    return list(contract.segment.nodes.values_list("pk", flat=True)) if contract.segment_id else []
+
+
+def _discount(lines: Iterable[engine.PricedLine]) -> Decimal:
+    return sum(
+        (round_amount(line.gross_unit_price * line.request.quantity) - line.line_amount for line in lines),
+        Decimal("0.00"),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class RebateStatus:
+    """Where a year-end rebate agreement stands on a date: turnover and rebate earned
+    so far (the accrual), and the same projected linearly to the period end."""
+
+    agreement: RebateAgreement
+    on_date: date
+    turnover_to_date: Decimal
+    accrued: RebateComputation
+    projected_turnover: Decimal
+    projected: RebateComputation
+
+
+def rebate_turnover(agreement: RebateAgreement, *, until: date) -> Decimal:
+    """Turnover excl. VAT of the agreement's node and everything below it, over the
+    period up to ``until`` (inclusive), restricted to a family subtree when the base
+    says so. Reads the sales history until invoices exist."""
+    end = min(until, agreement.period_end)
+    if end < agreement.period_start:
+        return Decimal("0.00")
+    rows = SalesHistoryLine.objects.filter(
+        node__path__startswith=agreement.node.path, sold_on__gte=agreement.period_start, sold_on__lte=end
+    )
+    if agreement.base == "family" and agreement.family_id:
+        rows = rows.filter(article__family__path__startswith=agreement.family.path)
+    return rows.aggregate(total=Sum("net_amount"))["total"] or Decimal("0.00")
+
+
+def rebate_status(agreement: RebateAgreement, *, on_date: date) -> RebateStatus:
+    tiers = [RebateTierInput(t.threshold, t.rate) for t in agreement.tiers.all()]
+    turnover = rebate_turnover(agreement, until=on_date)
+    period_days = (agreement.period_end - agreement.period_start).days + 1
+    elapsed = min(max((on_date - agreement.period_start).days + 1, 0), period_days)
+    projected_turnover = (
+        round_amount(turnover * period_days / elapsed) if elapsed else Decimal("0.00")
+    )
+    return RebateStatus(
+        agreement=agreement,
+        on_date=on_date,
+        turnover_to_date=turnover,
+        accrued=rebate_compute(turnover=turnover, tiers=tiers, method=agreement.method),
+        projected_turnover=projected_turnover,
+        projected=rebate_compute(turnover=projected_turnover, tiers=tiers, method=agreement.method),
     )

@@ -28,9 +28,10 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
         django_get_or_create = ("username",)
+        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
-    password = factory.PostGenerationMethodCall("set_password", "pass-Comptoir-1")
+    password = factory.django.Password("pass-Comptoir-1")
 
     @factory.post_generation
     def roles(self, create, extracted, **kwargs):  # noqa: ANN001, ANN201
