@@ -168,3 +168,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+CELERY_BEAT_SCHEDULE = {
+    "expire-contracts-daily": {"task": "pricing.expire_contracts", "schedule": 60 * 60 * 6},
+}

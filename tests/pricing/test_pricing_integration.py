@@ -235,3 +235,13 @@ def test_rebates_by_step_and_by_slice_with_accrual_and_projection(setup):
     assert rebate_status(agreement, on_date=date(2026, 12, 31)).accrued.amount == Decimal("1750.00")
     half = rebate_status(agreement, on_date=date(2026, 7, 1))  # 182 of 365 days
     assert half.projected_turnover == Decimal("521428.57")
+
+
+def test_the_expiry_task_runs_the_service(setup, admin_user_role):
+    from pricing.tasks import expire_contracts
+
+    c = contract(setup["chain"], "OLD", valid_from=date(2020, 1, 1), valid_to=date(2020, 12, 31))
+    contract_activate(c, user=admin_user_role)
+    assert expire_contracts.delay().get() == 1
+    assert expire_contracts.delay().get() == 0
+    assert Contract.objects.get(pk=c.pk).status == ContractStatus.EXPIRED
