@@ -109,7 +109,7 @@ def customer_node_descendants(node: CustomerNode) -> QuerySet[CustomerNode]:
 
 def customer_tree_children(parent: CustomerNode | None) -> QuerySet[CustomerNode]:
     """Children of a node (roots when ``parent`` is None), with their child count."""
-    queryset = CustomerNode.objects.annotate(child_count=Count("children")).order_by("kind", "name")
+    queryset = CustomerNode.objects.annotate(child_count=Count("children")).order_by("kind", "code")
     if parent is None:
         return queryset.filter(parent__isnull=True)
     return queryset.filter(parent=parent)
