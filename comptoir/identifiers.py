@@ -32,92 +32,59 @@ def compact_digits(value: str) -> str:
     return "".join(value.split()).replace("-", "").replace(".", "")
 
 
+def _invalid(label: str, code: str, value: str, reason: object) -> ValidationError:
+    return ValidationError(
+        _("%(label)s %(value)s is not valid: %(reason)s."),
+        code=code,
+        params={"label": label, "value": value, "reason": reason},
+    )
+
+
+def _validate_gs1(value: str, *, label: str, code: str, lengths: tuple[int, ...], length_text: str) -> None:
+    """A GS1 key of one of ``lengths`` digits whose last digit is the mod-10 check digit
+    (stdnum's ``ean`` stops at 14 digits, so SSCCs are checked the same way by hand)."""
+    number = compact_digits(value)
+    if len(number) not in lengths or not number.isdigit():
+        raise _invalid(label, code, value, length_text)
+    if ean.calc_check_digit(number[:-1]) != number[-1]:
+        raise _invalid(label, code, value, _("wrong check digit"))
+
+
+def _validate_stdnum(module, value: str, *, label: str, code: str) -> None:  # noqa: ANN001
+    try:
+        module.validate(value)
+    except StdnumError as exc:
+        raise _invalid(label, code, value, _reason(exc)) from exc
+
+
 def validate_gtin(value: str) -> None:
     """GTIN-8, -12, -13 or -14 with a valid GS1 check digit."""
-    number = compact_digits(value)
-    if len(number) not in (8, 12, 13, 14) or not number.isdigit():
-        raise ValidationError(
-            _("GTIN %(value)s is not valid: a GTIN has 8, 12, 13 or 14 digits."),
-            code="invalid_gtin",
-            params={"value": value},
-        )
-    try:
-        ean.validate(number)
-    except StdnumError as exc:
-        raise ValidationError(
-            _("GTIN %(value)s is not valid: %(reason)s."),
-            code="invalid_gtin",
-            params={"value": value, "reason": _reason(exc)},
-        ) from exc
+    _validate_gs1(value, label="GTIN", code="invalid_gtin", lengths=(8, 12, 13, 14),
+                  length_text=_("a GTIN has 8, 12, 13 or 14 digits"))
 
 
 def validate_gln(value: str) -> None:
     """A GLN is 13 digits with a GS1 check digit."""
-    number = compact_digits(value)
-    if len(number) != 13 or not number.isdigit():
-        raise ValidationError(
-            _("GLN %(value)s is not valid: a GLN has 13 digits."),
-            code="invalid_gln",
-            params={"value": value},
-        )
-    try:
-        ean.validate(number)
-    except StdnumError as exc:
-        raise ValidationError(
-            _("GLN %(value)s is not valid: %(reason)s."),
-            code="invalid_gln",
-            params={"value": value, "reason": _reason(exc)},
-        ) from exc
+    _validate_gs1(value, label="GLN", code="invalid_gln", lengths=(13,), length_text=_("a GLN has 13 digits"))
+
+
+def validate_sscc(value: str) -> None:
+    """An SSCC is 18 digits with a GS1 check digit."""
+    _validate_gs1(value, label="SSCC", code="invalid_sscc", lengths=(18,),
+                  length_text=_("an SSCC has 18 digits"))
 
 
 def validate_siren(value: str) -> None:
-    try:
-        siren.validate(value)
-    except StdnumError as exc:
-        raise ValidationError(
-            _("SIREN %(value)s is not valid: %(reason)s."),
-            code="invalid_siren",
-            params={"value": value, "reason": _reason(exc)},
-        ) from exc
+    _validate_stdnum(siren, value, label="SIREN", code="invalid_siren")
 
 
 def validate_siret(value: str) -> None:
-    try:
-        siret.validate(value)
-    except StdnumError as exc:
-        raise ValidationError(
-            _("SIRET %(value)s is not valid: %(reason)s."),
-            code="invalid_siret",
-            params={"value": value, "reason": _reason(exc)},
-        ) from exc
+    _validate_stdnum(siret, value, label="SIRET", code="invalid_siret")
 
 
 def validate_vat_number(value: str) -> None:
     """An intra-EU VAT number (FR12345678901, DE123456789, ...)."""
-    try:
-        eu_vat.validate(value)
-    except StdnumError as exc:
-        raise ValidationError(
-            _("VAT number %(value)s is not valid: %(reason)s."),
-            code="invalid_vat",
-            params={"value": value, "reason": _reason(exc)},
-        ) from exc
-
-
-def validate_sscc(value: str) -> None:
-    number = compact_digits(value)
-    if len(number) != 18 or not number.isdigit():
-        raise ValidationError(
-            _("SSCC %(value)s is not valid: an SSCC has 18 digits."), code="invalid_sscc",
-            params={"value": value},
-        )
-    # stdnum's ean module stops at 14 digits; the GS1 check digit is the same mod-10.
-    if ean.calc_check_digit(number[:-1]) != number[-1]:
-        raise ValidationError(
-            _("SSCC %(value)s is not valid: %(reason)s."),
-            code="invalid_sscc",
-            params={"value": value, "reason": _("wrong check digit")},
-        )
+    _validate_stdnum(eu_vat, value, label=str(_("VAT number")), code="invalid_vat")
 
 
 def gs1_with_check_digit(body: str) -> str:
