@@ -30,8 +30,6 @@ test: $(STAMP)
 	scripts/test-services.sh install
 	set -a; eval "$$(scripts/test-services.sh start)"; set +a; \
 	  trap 'scripts/test-services.sh stop' EXIT; \
-	  $(BIN)/lint-imports --no-cache && \
-	  $(BIN)/python manage.py makemigrations --check --dry-run --settings=comptoir.settings.test && \
 	  $(BIN)/pytest $(PYTEST_ARGS)
 
 ## make bench: benchmark scripts, each ending with one JSON line of figures
