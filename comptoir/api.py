@@ -20,6 +20,33 @@ def _django_validation_details(exc: DjangoValidationError) -> dict[str, Any]:
     return {"errors": {"non_field_errors": [str(m) for m in exc.messages]}}
 
 
+def _first_error(errors: Any, prefix: str = "") -> str:
+    """The first message of a (possibly nested) DRF error structure, with its path:
+    ``addresses[0].city: This field is required.``"""
+    if isinstance(errors, dict):
+        for key, value in errors.items():
+            if key in ("non_field_errors", "__all__"):
+                path = prefix
+            elif isinstance(key, int):
+                path = f"{prefix}[{key}]"
+            else:
+                path = f"{prefix}.{key}" if prefix else str(key)
+            found = _first_error(value, path)
+            if found:
+                return found
+        return ""
+    if isinstance(errors, list):
+        for position, value in enumerate(errors):
+            if isinstance(value, dict):
+                found = _first_error(value, f"{prefix}[{position}]")
+            else:
+                found = _first_error(value, prefix)
+            if found:
+                return found
+        return ""
+    return f"{prefix}: {errors}" if prefix else str(errors)
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ValidationFailed):
         return Response(exc.as_dict(), status=status.HTTP_400_BAD_REQUEST)
@@ -42,11 +69,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return None
     if isinstance(exc, exceptions.ValidationError):
         errors = response.data if isinstance(response.data, dict) else {"non_field_errors": response.data}
-        first_field, first_messages = next(iter(errors.items()), ("", [""]))
-        first_message = first_messages[0] if isinstance(first_messages, list) and first_messages else first_messages
         response.data = {
             "code": "validation_failed",
-            "message": f"{first_field}: {first_message}",
+            "message": _first_error(errors),
             "details": {"errors": errors},
         }
     elif isinstance(exc, exceptions.APIException):

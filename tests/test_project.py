@@ -83,3 +83,11 @@ def test_the_engines_import_no_django():
         if "import django" in path.read_text() or "from django" in path.read_text()
     ]
     assert offenders == []
+
+
+def test_nested_api_errors_name_their_path():
+    from comptoir.api import _first_error
+
+    assert _first_error({"addresses": [{}, {"city": ["Required."]}]}) == "addresses[1].city: Required."
+    assert _first_error({"non_field_errors": ["Bad."]}) == "Bad."
+    assert _first_error({"gln": ["Wrong check digit."]}) == "gln: Wrong check digit."
