@@ -183,7 +183,7 @@ def index_conditions(
             node = by_node[node_id] = NodeConditions()
         # Per slot, the latest start first: the first applicable entry is the best.
         bucket = tuple(sorted(entries, key=lambda entry: (entry[0], -entry[1], entry[4].id)))
-        if scope_id is None:
+        if scope_kind is ScopeKind.ALL or scope_id is None:  # one goes with the other
             node.for_all = bucket
         elif scope_kind is ScopeKind.ARTICLE:
             node.by_article[scope_id] = bucket
@@ -373,7 +373,7 @@ def find_conflicts(
                 if second_start > first_end:
                     break  # sorted by start: no later member overlaps ``first``
                 if not any_overlap and second_start != first_start:
-                    continue
+                    break  # sorted by start: no later member has the same start
                 conflicts.append(
                     ConditionConflict(
                         slot=slot_name(slot),

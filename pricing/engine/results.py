@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
-from typing import TypeAlias
+from typing import NamedTuple, TypeAlias
 
 from .levels import LevelConfig
 from .types import (
@@ -41,14 +41,17 @@ class ConditionConflict:
     condition_ids: tuple[int, ...]  # sorted
 
 
-@dataclass(frozen=True, slots=True)
-class LevelStep:
+class LevelStep(NamedTuple):
     """One level of the cascade for one line.
 
     ``rate`` (percent, 4 places) or ``amount`` (per ordered unit, 4 places) is what
     the level's condition gives, None when no condition applies. ``price_after`` is
     the price left after this level, shown at 4 places; the cascade itself carries
     the exact value (see docs/pricing.md, "Rounding").
+
+    Immutable like the other results, but a named tuple rather than a frozen
+    dataclass: a priced line builds six of them, and a frozen dataclass costs about
+    three times as much to build (a sixth of the batch time).
     """
 
     level: LevelConfig
