@@ -362,6 +362,13 @@ class RebateAgreement(models.Model):
                                verbose_name=_("family"))
     method = models.CharField(_("method"), max_length=10, choices=RebateMethod.choices, default=RebateMethod.STEP)
     settled_at = models.DateTimeField(_("settled at"), null=True, blank=True, editable=False)
+    settled_turnover = models.DecimalField(
+        _("settled turnover"), null=True, blank=True, editable=False, **AMOUNT_FIELD
+    )
+    settled_amount = models.DecimalField(_("settled rebate"), null=True, blank=True, editable=False, **AMOUNT_FIELD)
+    settled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, editable=False, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-period_start", "code"]

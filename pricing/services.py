@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from comptoir.exceptions import DomainError, InvalidTransition, ValidationFailed
@@ -24,8 +25,9 @@ from .models import (
     ContractStatus,
     ContractStatusChange,
     PriceListItem,
+    RebateAgreement,
 )
-from .selectors import engine_conditions, level_scheme
+from .selectors import engine_conditions, level_scheme, rebate_status
 
 # The contract life: one table, one service per transition.
 CONTRACT_TRANSITIONS: dict[str, set[str]] = {
@@ -277,3 +279,24 @@ def price_list_save(price_list: PriceList) -> PriceList:
         parent = parent.parent
     price_list.save()
     return price_list
+
+
+@transaction.atomic
+def rebate_settle(agreement: RebateAgreement, *, on_date: date, user) -> RebateAgreement:  # noqa: ANN001
+    """Close a year-end rebate agreement once its period has ended: freeze the turnover
+    and the rebate earned. The settlement statement is what a credit note will carry
+    when invoicing exists. Settling twice is refused."""
+    locked = RebateAgreement.objects.select_for_update().get(pk=agreement.pk)
+    if locked.settled_at is not None:
+        raise InvalidTransition(_("This agreement is already settled."))
+    if on_date <= locked.period_end:
+        raise InvalidTransition(
+            _("The period ends on %(end)s: it can be settled from the next day.") % {"end": locked.period_end}
+        )
+    status = rebate_status(locked, on_date=locked.period_end)
+    locked.settled_at = timezone.now()
+    locked.settled_turnover = status.turnover_to_date
+    locked.settled_amount = status.accrued.amount
+    locked.settled_by = user if getattr(user, "is_authenticated", False) else None
+    locked.save(update_fields=["settled_at", "settled_turnover", "settled_amount", "settled_by"])
+    return locked

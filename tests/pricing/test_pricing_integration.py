@@ -245,3 +245,20 @@ def test_the_expiry_task_runs_the_service(setup, admin_user_role):
     assert expire_contracts.delay().get() == 1
     assert expire_contracts.delay().get() == 0
     assert Contract.objects.get(pk=c.pk).status == ContractStatus.EXPIRED
+
+
+def test_a_rebate_is_settled_once_after_its_period(setup, admin_user_role):
+    from pricing.models import RebateAgreement, RebateTier, SalesHistoryLine
+    from pricing.services import rebate_settle
+
+    agreement = RebateAgreement.objects.create(code="RFA2", node=setup["group"], period_start=date(2026, 1, 1),
+                                               period_end=date(2026, 6, 30), method="step")
+    RebateTier.objects.create(agreement=agreement, threshold=Decimal("0"), rate=Decimal("2"))
+    SalesHistoryLine.objects.create(node=setup["store"], article=setup["article"], sold_on=date(2026, 3, 1),
+                                    quantity=Decimal("1"), net_amount=Decimal("1000.00"))
+    with pytest.raises(InvalidTransition):
+        rebate_settle(agreement, on_date=date(2026, 6, 30), user=admin_user_role)
+    settled = rebate_settle(agreement, on_date=date(2026, 7, 1), user=admin_user_role)
+    assert (settled.settled_turnover, settled.settled_amount) == (Decimal("1000.00"), Decimal("20.00"))
+    with pytest.raises(InvalidTransition):
+        rebate_settle(agreement, on_date=date(2026, 7, 2), user=admin_user_role)
