@@ -1,0 +1,1 @@
+"""Write use-cases of logistics: the ledger, documents that post moves, reservations."""

@@ -1,0 +1,257 @@
+"""The stock ledger: every quantity change is a move, posted with its balances in the
+same transaction, balance rows locked in primary-key order; weighted average cost
+(CUMP) maintained on receipts.
+
+``moves_post`` is the one primitive every other logistics service goes through.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from comptoir.exceptions import DomainError
+from comptoir.money import round_unit_price
+from trade.models import Article, CustomerNode, Supplier
+
+from ..lock_objects import article_costs_lock, balances_lock
+from ..models import (
+    ArticleCost,
+    ArticleCostHistory,
+    Location,
+    Lot,
+    MoveReason,
+    SerialNumber,
+    SerialStatus,
+    StockBalance,
+    StockMove,
+)
+
+ZERO = Decimal("0")
+# Reasons that bring goods in at a cost of their own and so update the weighted average.
+COSTED_IN = {MoveReason.RECEIPT, MoveReason.RETURN}
+
+
+class InsufficientStock(DomainError):
+    code = "insufficient_stock"
+
+
+@dataclass(frozen=True)
+class MoveSpec:
+    """One move to post. ``consume_reserved`` takes the quantity out of the source
+    balance's reservations too (shipping what was reserved); ``release_blocked``
+    likewise for blocked quantities (scrapping damaged goods)."""
+
+    article: Article
+    quantity: Decimal
+    reason: str
+    from_location: Location | None = None
+    to_location: Location | None = None
+    lot: Lot | None = None
+    serial: SerialNumber | None = None
+    unit_cost: Decimal | None = None
+    document_type: str = ""
+    document_id: str = ""
+    document_line: str = ""
+    customer_node: CustomerNode | None = None
+    supplier: Supplier | None = None
+    note: str = ""
+    consume_reserved: bool = False
+    release_blocked: bool = False
+
+
+@dataclass
+class _Delta:
+    on_hand: Decimal = ZERO
+    reserved: Decimal = ZERO
+    blocked: Decimal = ZERO
+    lines: list[str] = field(default_factory=list)
+
+
+def balance_keys_ensure(keys: set[tuple[int, int, int | None]]) -> dict[tuple[int, int, int | None], int]:
+    """Balance ids for (article, location, lot) keys, creating the missing rows
+    (concurrent creators meet on the unique constraint, nobody fails)."""
+    StockBalance.objects.bulk_create(
+        [StockBalance(article_id=a, location_id=loc, lot_id=lot) for a, loc, lot in keys],
+        ignore_conflicts=True,
+    )
+    found: dict[tuple[int, int, int | None], int] = {}
+    article_ids = {a for a, _loc, _lot in keys}
+    location_ids = {loc for _a, loc, _lot in keys}
+    rows = StockBalance.objects.filter(article_id__in=article_ids, location_id__in=location_ids).values_list(
+        "pk", "article_id", "location_id", "lot_id"
+    )
+    for pk, article_id, location_id, lot_id in rows:
+        key = (article_id, location_id, lot_id)
+        if key in keys:
+            found[key] = pk
+    return found
+
+
+def moves_post(specs: Sequence[MoveSpec], *, user=None) -> list[StockMove]:  # noqa: ANN001
+    """Post moves and update their balances, in the caller's transaction.
+
+    Locks every balance touched in primary-key order, checks that no balance would go
+    below zero (nor below what stays reserved and blocked), writes the balances with
+    ``F()`` and inserts the moves. Costed receipts update the weighted average cost;
+    moves out are valued at the current average. Serial numbers follow their moves.
+    Raises :class:`InsufficientStock` naming every short line; nothing is written then.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("moves_post must run inside a transaction")
+    keys: set[tuple[int, int, int | None]] = set()
+    for spec in specs:
+        if spec.quantity <= 0:
+            raise DomainError(_("A move quantity must be positive."), code="invalid_quantity")
+        if spec.from_location is None and spec.to_location is None:
+            raise DomainError(_("A move needs a source or a destination."), code="invalid_move")
+        for location in (spec.from_location, spec.to_location):
+            if location is not None:
+                keys.add((spec.article.pk, location.pk, spec.lot.pk if spec.lot else None))
+    ids = balance_keys_ensure(keys)
+    locked = balances_lock(ids.values())
+
+    deltas: dict[int, _Delta] = defaultdict(_Delta)
+    for spec in specs:
+        lot_id = spec.lot.pk if spec.lot else None
+        if spec.from_location is not None:
+            delta = deltas[ids[(spec.article.pk, spec.from_location.pk, lot_id)]]
+            delta.on_hand -= spec.quantity
+            if spec.consume_reserved:
+                delta.reserved -= spec.quantity
+            if spec.release_blocked:
+                delta.blocked -= spec.quantity
+            delta.lines.append(f"{spec.article.code} {spec.from_location}{' lot ' + spec.lot.number if spec.lot else ''}")
+        if spec.to_location is not None:
+            deltas[ids[(spec.article.pk, spec.to_location.pk, lot_id)]].on_hand += spec.quantity
+
+    short = []
+    for balance_id, delta in deltas.items():
+        balance = locked[balance_id]
+        on_hand = balance.on_hand + delta.on_hand
+        reserved = balance.reserved + delta.reserved
+        blocked = balance.blocked + delta.blocked
+        if on_hand < 0 or reserved < 0 or blocked < 0 or (delta.on_hand < 0 and on_hand < reserved + blocked):
+            short.append({
+                "balance": balance_id, "lines": delta.lines, "on_hand": str(balance.on_hand),
+                "reserved": str(balance.reserved), "blocked": str(balance.blocked), "change": str(delta.on_hand),
+            })
+    if short:
+        raise InsufficientStock(
+            _("Not enough stock: %(lines)s.") % {"lines": "; ".join(", ".join(s["lines"]) for s in short)},
+            lines=short,
+        )
+    for balance_id, delta in deltas.items():
+        StockBalance.objects.filter(pk=balance_id).update(
+            on_hand=F("on_hand") + delta.on_hand, reserved=F("reserved") + delta.reserved,
+            blocked=F("blocked") + delta.blocked,
+        )
+
+    costs = _costs_apply(specs)
+    moves = StockMove.objects.bulk_create([
+        StockMove(
+            article=spec.article, quantity=spec.quantity, from_location=spec.from_location,
+            to_location=spec.to_location, lot=spec.lot, serial=spec.serial,
+            unit_cost=spec.unit_cost if spec.unit_cost is not None and spec.reason in COSTED_IN
+            else costs.get(spec.article.pk, ZERO),
+            reason=spec.reason, document_type=spec.document_type, document_id=spec.document_id,
+            document_line=spec.document_line, customer_node=spec.customer_node, supplier=spec.supplier,
+            note=spec.note, created_by=user if getattr(user, "is_authenticated", False) else None,
+        )
+        for spec in specs
+    ])
+    _serials_follow(specs)
+    _cost_history(specs, moves)
+    return moves
+
+
+def _costs_apply(specs: Sequence[MoveSpec]) -> dict[int, Decimal]:
+    """Update the weighted average cost of costed receipts, and the valued quantity
+    of everything entering or leaving the company's stock; returns the average cost
+    of each article after these moves (what outgoing moves are valued at)."""
+    article_ids = {spec.article.pk for spec in specs}
+    ArticleCost.objects.bulk_create([ArticleCost(article_id=pk) for pk in article_ids], ignore_conflicts=True)
+    rows = article_costs_lock(article_ids)
+    for spec in specs:
+        row = rows[spec.article.pk]
+        entering = spec.from_location is None
+        leaving = spec.to_location is None
+        if entering and spec.reason in COSTED_IN and spec.unit_cost is not None:
+            total = row.quantity + spec.quantity
+            if total > 0 and row.quantity > 0:
+                row.unit_cost = round_unit_price((row.quantity * row.unit_cost + spec.quantity * spec.unit_cost) / total)
+            else:
+                row.unit_cost = round_unit_price(spec.unit_cost)
+            row.quantity = total
+        elif entering:
+            row.quantity += spec.quantity
+        elif leaving:
+            row.quantity -= spec.quantity
+    for row in rows.values():
+        row.save(update_fields=["quantity", "unit_cost"])
+    return {article_id: row.unit_cost for article_id, row in rows.items()}
+
+
+def _cost_history(specs: Sequence[MoveSpec], moves: Sequence[StockMove]) -> None:
+    costed = [
+        (spec, move) for spec, move in zip(specs, moves, strict=True)
+        if spec.from_location is None and spec.reason in COSTED_IN and spec.unit_cost is not None
+    ]
+    if not costed:
+        return
+    current = {row.article_id: row for row in ArticleCost.objects.filter(article_id__in={s.article.pk for s, _m in costed})}
+    ArticleCostHistory.objects.bulk_create([
+        ArticleCostHistory(article_id=spec.article.pk, move=move, unit_cost=current[spec.article.pk].unit_cost,
+                           quantity_after=current[spec.article.pk].quantity)
+        for spec, move in costed
+    ])
+
+
+def _serials_follow(specs: Sequence[MoveSpec]) -> None:
+    """A serial is in one place: it moves with its move, leaves stock when shipped."""
+    for spec in specs:
+        if spec.serial is None:
+            continue
+        if spec.to_location is None:
+            status = SerialStatus.SCRAPPED if spec.reason == MoveReason.SCRAP else SerialStatus.SHIPPED
+            SerialNumber.objects.filter(pk=spec.serial.pk).update(location=None, status=status)
+        else:
+            SerialNumber.objects.filter(pk=spec.serial.pk).update(location=spec.to_location, status=SerialStatus.IN_STOCK)
+
+
+@transaction.atomic
+def stock_adjust(
+    *, article: Article, location: Location, quantity: Decimal, lot: Lot | None = None,
+    serial: SerialNumber | None = None, note: str, user=None, reason: str = MoveReason.ADJUSTMENT,  # noqa: ANN001
+) -> StockMove:
+    """A manual correction: a positive quantity adds stock, a negative one removes it
+    (scrap uses ``reason=MoveReason.SCRAP``). A reason note is required."""
+    if not note.strip():
+        raise DomainError(_("Say why the stock is adjusted."), code="note_required", field="note")
+    if quantity == 0:
+        raise DomainError(_("An adjustment of zero changes nothing."), code="invalid_quantity", field="quantity")
+    spec = MoveSpec(
+        article=article, quantity=abs(quantity), reason=reason, lot=lot, serial=serial, note=note,
+        from_location=location if quantity < 0 else None, to_location=location if quantity > 0 else None,
+    )
+    return moves_post([spec], user=user)[0]
+
+
+@transaction.atomic
+def stock_move_internal(
+    *, article: Article, quantity: Decimal, from_location: Location, to_location: Location,
+    lot: Lot | None = None, serial: SerialNumber | None = None, user=None, note: str = "",  # noqa: ANN001
+) -> StockMove:
+    """Move stock between two locations of the same warehouse (put-away, replenishing a
+    picking bin, into or out of quarantine)."""
+    if from_location.warehouse_id != to_location.warehouse_id:
+        raise DomainError(_("Use a transfer between two warehouses."), code="invalid_move")
+    spec = MoveSpec(article=article, quantity=quantity, reason=MoveReason.TRANSFER, from_location=from_location,
+                    to_location=to_location, lot=lot, serial=serial, note=note)
+    return moves_post([spec], user=user)[0]

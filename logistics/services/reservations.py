@@ -1,0 +1,269 @@
+"""Reservations: lock, snapshot, allocate with the pure FEFO engine, apply the plan.
+
+The pattern (STYLE.md rule 9): lock the balance rows of the articles concerned in
+primary-key order, build frozen buckets from them, let ``logistics.allocation``
+decide in memory, then write reservations and ``reserved = reserved + x`` with F().
+Two transactions reserving the same stock queue on the row locks; the second sees
+what the first reserved, so stock is never promised twice.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+
+from trade.models import Article, CustomerNode, KitKind
+from trade.selectors import customer_node_effective_settings
+
+from .. import allocation as engine
+from ..lock_objects import balances_lock, balances_of_articles_lock
+from ..models import (
+    Location,
+    LocationKind,
+    Lot,
+    MoveReason,
+    Reservation,
+    ReservationStatus,
+    SerialNumber,
+    SerialStatus,
+    StockBalance,
+    Warehouse,
+)
+from .ledger import MoveSpec, balance_keys_ensure, moves_post
+
+
+@dataclass(frozen=True)
+class ReserveLine:
+    """``quantity`` base units of ``article`` (a kit stocked as components reserves its
+    components) for the document line ``line_id``."""
+
+    line_id: str
+    article: Article
+    quantity: Decimal
+
+
+def engine_article(article: Article) -> engine.Article:
+    return engine.Article(
+        id=article.pk, tracking_mode=engine.TrackingMode(article.tracking_mode),
+        shelf_life_days=article.shelf_life_days,
+    )
+
+
+def min_shelf_life_of(customer_node: CustomerNode | None) -> engine.MinShelfLife | None:
+    """The customer's minimum remaining shelf life, inherited through the hierarchy."""
+    if customer_node is None:
+        return None
+    value = customer_node_effective_settings(customer_node).value("min_shelf_life")
+    if value is None:
+        return None
+    number, unit = value
+    return engine.MinShelfLife(value=int(number), unit=engine.ShelfLifeUnit(unit))
+
+
+def _demand_lines(
+    lines: Sequence[ReserveLine], *, delivery_date: date, min_shelf_life: engine.MinShelfLife | None,
+    allow_past_ddm: bool,
+) -> tuple[list[engine.AnyDemandLine], set[int]]:
+    demand: list[engine.AnyDemandLine] = []
+    article_ids: set[int] = set()
+    for line in lines:
+        article = line.article
+        if article.kit_kind == KitKind.COMPONENTS:
+            components = list(article.components.select_related("component"))
+            kit = engine.Kit(article_id=article.pk, components=tuple(
+                engine.KitComponent(article=engine_article(c.component), quantity_per_kit=c.quantity)
+                for c in components
+            ))
+            article_ids |= {c.component_id for c in components}
+            demand.append(engine.KitDemandLine(id=line.line_id, kit=kit, quantity=line.quantity,
+                                               delivery_date=delivery_date, min_shelf_life=min_shelf_life,
+                                               allow_past_ddm=allow_past_ddm))
+        else:
+            article_ids.add(article.pk)
+            demand.append(engine.DemandLine(id=line.line_id, article=engine_article(article), quantity=line.quantity,
+                                            delivery_date=delivery_date, min_shelf_life=min_shelf_life,
+                                            allow_past_ddm=allow_past_ddm))
+    return demand, article_ids
+
+
+def snapshot_lock(article_ids: set[int], *, warehouse: Warehouse | None, location: Location | None = None,
+                  ) -> tuple[engine.StockSnapshot, dict[int, StockBalance], dict[int, SerialNumber]]:
+    """Lock the pickable balances (and in-stock serials) of these articles and freeze
+    them as the engine's snapshot."""
+    queryset = balances_of_articles_lock(article_ids, warehouse_id=warehouse.pk if warehouse else None)
+    if location is not None:
+        queryset = queryset.filter(location=location)
+    else:
+        queryset = queryset.filter(location__kind=LocationKind.STORAGE)
+    balances = {row.pk: row for row in queryset}
+    serial_rows = {
+        row.pk: row for row in SerialNumber.objects.select_for_update(of=("self",)).filter(
+            article_id__in=article_ids, status=SerialStatus.IN_STOCK,
+            location_id__in={b.location_id for b in balances.values()},
+        ).select_related("location", "lot").order_by("pk")
+    }
+    buckets = []
+    for row in balances.values():
+        if row.article.tracking_mode == "serial":
+            continue
+        lot: Lot | None = row.lot
+        buckets.append(engine.StockBucket(
+            id=row.pk, article_id=row.article_id, location_id=row.location_id,
+            quantity_available=max(row.on_hand - row.reserved - row.blocked, Decimal(0)),
+            picking_order=row.location.picking_order,
+            lot_id=lot.pk if lot else None, lot_number=lot.number if lot else None,
+            expiry_date=lot.expiry_date if lot and lot.expiry_date else None,
+            expiry_kind=engine.ExpiryKind(lot.expiry_kind) if lot and lot.expiry_kind else None,
+            receipt_date=lot.received_on if lot else None,
+            status=engine.LotStatus(lot.status) if lot else engine.LotStatus.AVAILABLE,
+        ))
+    serials = [
+        engine.SerialUnit(
+            id=row.pk, article_id=row.article_id, serial_number=row.number, location_id=row.location_id,
+            picking_order=row.location.picking_order,
+            status=engine.LotStatus(row.lot.status) if row.lot else engine.LotStatus.AVAILABLE,
+        )
+        for row in serial_rows.values()
+    ]
+    return engine.StockSnapshot(buckets=tuple(buckets), serials=tuple(serials)), balances, serial_rows
+
+
+@transaction.atomic
+def stock_reserve(
+    *, document_type: str, document_id: str, lines: Sequence[ReserveLine], warehouse: Warehouse,
+    delivery_date: date, customer_node: CustomerNode | None = None, allow_past_ddm: bool = False, user=None,  # noqa: ANN001
+) -> engine.BatchAllocation:
+    """Reserve FEFO for the lines of a document, honouring the customer's minimum
+    remaining shelf life at ``delivery_date``. Lines are served in the order given;
+    a short line keeps what could be reserved, and its plan says why the rest is not
+    there (the caller keeps it as backorder or cuts it)."""
+    if not lines:
+        return engine.BatchAllocation(plans=())
+    min_life = min_shelf_life_of(customer_node)
+    demand, article_ids = _demand_lines(lines, delivery_date=delivery_date, min_shelf_life=min_life,
+                                        allow_past_ddm=allow_past_ddm)
+    snapshot, balances, serial_rows = snapshot_lock(article_ids, warehouse=warehouse)
+    batch = engine.allocate_lines(demand, snapshot)
+
+    reservations: list[Reservation] = []
+    serial_balance_keys = {
+        (serial_rows[sid].article_id, serial_rows[sid].location_id, None) for sid in batch.serials_allocated
+    }
+    serial_balances = balance_keys_ensure(serial_balance_keys) if serial_balance_keys else {}
+    if serial_balances:
+        balances.update(balances_lock(serial_balances.values()))
+    increments: dict[int, Decimal] = defaultdict(Decimal)
+    user_or_none = user if getattr(user, "is_authenticated", False) else None
+    for plan in batch.plans:
+        plans = [c.plan for c in plan.components] if isinstance(plan, engine.KitPlan) else [plan]
+        for sub in plans:
+            for pick in sub.picks:
+                if pick.serial_id is not None:
+                    serial = serial_rows[pick.serial_id]
+                    balance_id = serial_balances[(serial.article_id, serial.location_id, None)]
+                else:
+                    balance_id = pick.bucket_id
+                increments[balance_id] += pick.quantity
+                reservations.append(Reservation(
+                    article_id=sub.article_id, balance_id=balance_id, serial_id=pick.serial_id,
+                    quantity=pick.quantity, document_type=document_type, document_id=document_id,
+                    document_line=str(plan.line_id), customer_node=customer_node, created_by=user_or_none,
+                ))
+    for balance_id, quantity in sorted(increments.items()):
+        StockBalance.objects.filter(pk=balance_id).update(reserved=F("reserved") + quantity)
+    Reservation.objects.bulk_create(reservations)
+    if batch.serials_allocated:
+        SerialNumber.objects.filter(pk__in=batch.serials_allocated).update(status=SerialStatus.RESERVED)
+    return batch
+
+
+def _active(document_type: str, document_id: str, document_line: str | None) -> list[Reservation]:
+    queryset = Reservation.objects.filter(document_type=document_type, document_id=document_id,
+                                          status=ReservationStatus.ACTIVE)
+    if document_line is not None:
+        queryset = queryset.filter(document_line=document_line)
+    return list(queryset.order_by("pk"))
+
+
+@transaction.atomic
+def reservations_release(*, document_type: str, document_id: str, document_line: str | None = None) -> int:
+    """Give back what a document (or one of its lines) holds. Idempotent: releasing
+    twice releases once. Returns the number of reservations released."""
+    rows = _active(document_type, document_id, document_line)
+    if not rows:
+        return 0
+    balances_lock({row.balance_id for row in rows})
+    rows = _active(document_type, document_id, document_line)  # re-read under the lock
+    totals: dict[int, Decimal] = defaultdict(Decimal)
+    for row in rows:
+        totals[row.balance_id] += row.quantity
+    for balance_id, quantity in sorted(totals.items()):
+        StockBalance.objects.filter(pk=balance_id).update(reserved=F("reserved") - quantity)
+    serial_ids = [row.serial_id for row in rows if row.serial_id]
+    if serial_ids:
+        SerialNumber.objects.filter(pk__in=serial_ids).update(status=SerialStatus.IN_STOCK)
+    Reservation.objects.filter(pk__in=[row.pk for row in rows]).update(status=ReservationStatus.RELEASED)
+    return len(rows)
+
+
+@transaction.atomic
+def reservations_ship(
+    *, document_type: str, document_id: str, customer_node: CustomerNode | None, document_line: str | None = None,
+    user=None, shipped_document: tuple[str, str] | None = None,  # noqa: ANN001
+) -> list:
+    """Ship what is reserved: one shipment move per reservation, out of its balance,
+    consuming the reservation. Idempotent: shipping twice moves stock once."""
+    rows = _active(document_type, document_id, document_line)
+    if not rows:
+        return []
+    balances_lock({row.balance_id for row in rows})
+    rows = list(Reservation.objects.filter(pk__in=[r.pk for r in rows], status=ReservationStatus.ACTIVE)
+                .select_related("article", "balance__location", "balance__lot", "serial").order_by("pk"))
+    doc_type, doc_id = shipped_document or (document_type, document_id)
+    specs = [
+        MoveSpec(article=row.article, quantity=row.quantity, reason=MoveReason.SHIPMENT,
+                 from_location=row.balance.location, lot=row.balance.lot, serial=row.serial,
+                 document_type=doc_type, document_id=doc_id, document_line=row.document_line,
+                 customer_node=customer_node or row.customer_node, consume_reserved=True)
+        for row in rows
+    ]
+    moves = moves_post(specs, user=user)
+    Reservation.objects.filter(pk__in=[row.pk for row in rows]).update(status=ReservationStatus.CONSUMED)
+    return moves
+
+
+def fefo_take(*, article: Article, location: Location, quantity: Decimal) -> list[tuple[Lot | None, Decimal]]:
+    """Which lots to consume at one location, FEFO, for internal use (kit assembly):
+    no customer rule, expired DLC lots and blocked lots excluded. Locks the rows."""
+    snapshot, balances, _serials = snapshot_lock({article.pk}, warehouse=None, location=location)
+    plan = engine.allocate_line(
+        engine.DemandLine(id="take", article=engine_article(article), quantity=quantity,
+                          delivery_date=timezone.localdate()),
+        snapshot,
+    )
+    return [(balances[pick.bucket_id].lot, pick.quantity) for pick in plan.picks if pick.bucket_id is not None]
+
+
+def available_to_promise(article: Article, *, warehouse: Warehouse) -> Decimal:
+    """Available quantity of an article in a warehouse's storage locations (a kit
+    stocked as components: the component minimum). One indexed read per article."""
+    if article.kit_kind == KitKind.COMPONENTS:
+        components = list(article.components.all())
+        if not components:
+            return Decimal(0)
+        return min(
+            (available_to_promise(c.component, warehouse=warehouse) // c.quantity) for c in components
+        )
+    row = StockBalance.objects.filter(
+        article=article, location__warehouse=warehouse, location__kind=LocationKind.STORAGE
+    ).exclude(lot__status__in=["quarantined", "blocked", "recalled"]).aggregate(
+        total=Sum(F("on_hand") - F("reserved") - F("blocked"))
+    )
+    return row["total"] or Decimal(0)
