@@ -5,12 +5,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from comptoir.exceptions import InvalidTransition, ValidationFailed
 from logistics.models import (
-    AssemblyOrder,
     ArticleCost,
+    AssemblyOrder,
     InventoryCount,
+    Location,
     LotStatus,
     Reservation,
     SerialNumber,
@@ -19,7 +21,6 @@ from logistics.models import (
     Transfer,
     TransferLine,
     Warehouse,
-    Location,
 )
 from logistics.selectors import (
     balance_ledger_sum,
@@ -106,10 +107,10 @@ def test_moves_are_append_only(receive):
     article = factories.ArticleFactory()
     receive(article, "5")
     move = StockMove.objects.get()
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         move.note = "changed"
         move.save()
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         move.delete()
 
 
