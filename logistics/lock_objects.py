@@ -4,8 +4,9 @@ so two transactions touching the same rows queue instead of deadlocking."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db import connection
 
 from .models import ArticleCost, StockBalance
 
@@ -15,13 +16,35 @@ def balances_lock(balance_ids: Iterable[int]) -> dict[int, StockBalance]:
     return {row.pk: row for row in rows}
 
 
-def balances_of_articles_lock(article_ids: Iterable[int], *, warehouse_id: int | None = None) -> QuerySet[StockBalance]:
-    queryset = StockBalance.objects.select_for_update(of=("self",)).filter(article_id__in=set(article_ids))
-    if warehouse_id is not None:
-        queryset = queryset.filter(location__warehouse_id=warehouse_id)
-    return queryset.select_related("location", "lot", "article").order_by("pk")
-
-
 def article_costs_lock(article_ids: Iterable[int]) -> dict[int, ArticleCost]:
     rows = ArticleCost.objects.select_for_update().filter(article_id__in=set(article_ids)).order_by("pk")
     return {row.article_id: row for row in rows}
+
+
+def balances_write(values: dict[int, dict[str, Decimal]]) -> None:
+    """Write new quantities of locked balance rows in one statement:
+    ``{balance_id: {"reserved": x, ...}}``. The caller holds the row locks, so the
+    values it computed from them are current. PostgreSQL gets one
+    ``UPDATE … FROM (VALUES …)``; other databases fall back to one UPDATE per row."""
+    if not values:
+        return
+    fields = sorted({name for change in values.values() for name in change})
+    if any(name not in {"on_hand", "reserved", "blocked"} for name in fields):
+        raise ValueError(f"not a balance quantity: {fields}")
+    if connection.vendor != "postgresql":
+        for balance_id, change in values.items():
+            StockBalance.objects.filter(pk=balance_id).update(**change)
+        return
+    table = StockBalance._meta.db_table
+    for name in fields:
+        rows = [(balance_id, change[name]) for balance_id, change in sorted(values.items()) if name in change]
+        for start in range(0, len(rows), 5000):
+            chunk = rows[start:start + 5000]
+            placeholders = ", ".join(["(%s::bigint, %s::numeric)"] * len(chunk))
+            params = [item for row in chunk for item in row]
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f'UPDATE "{table}" AS b SET "{name}" = v.value '  # noqa: S608 - names are checked above
+                    f"FROM (VALUES {placeholders}) AS v(id, value) WHERE b.id = v.id",
+                    params,
+                )

@@ -28,6 +28,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from types import MappingProxyType
 
 from .errors import InvalidAllocationInput
 from .snapshot import StockSnapshot
@@ -64,8 +65,11 @@ class Ledger:
     serials: set[int] = field(default_factory=set)
     checked_articles: set[int] = field(default_factory=set)
 
-    def consumed_mapping(self) -> dict[int, Decimal]:
-        return {bucket_id: quantity for bucket_id, quantity in self.consumed.items() if quantity}
+    def consumed_mapping(self) -> Mapping[int, Decimal]:
+        """A read-only copy for a frozen result: bucket id → quantity taken."""
+        return MappingProxyType(
+            {bucket_id: quantity for bucket_id, quantity in self.consumed.items() if quantity}
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,25 +155,27 @@ def take(
         return _take_serials(rule, quantity, snapshot, ledger, scan_all=scan_all)
     result = Take()
     consumed = ledger.consumed
+    skipped = result.skipped
     need = quantity
-    delivery = rule.delivery_date
+    delivery = rule.delivery_date.toordinal()
     required = rule.required_days
-    for bucket in snapshot.buckets_for(rule.article.id):
+    allow_past_ddm = rule.allow_past_ddm
+    for bucket, expiry, status_reason in snapshot.entries_for(rule.article.id):
         if need <= 0 and not scan_all:
             break
         used = consumed.get(bucket.id, ZERO)
         left = bucket.quantity_available - used
-        reason: ShortfallReason | None = None
+        if left <= 0 and not used:
+            continue  # an empty bucket: nothing to pick, skip or explain
+        reason = status_reason
         remaining_days: int | None = None
         is_past_ddm = False
-        if bucket.status is not _AVAILABLE:
-            reason = STATUS_REASON[bucket.status]
-        if bucket.expiry_date is not None:
-            remaining_days = (bucket.expiry_date - delivery).days
+        if expiry is not None:
+            remaining_days = expiry - delivery
             if reason is None and remaining_days < 0:
                 if bucket.expiry_kind is _DLC:
                     reason = ShortfallReason.EXPIRED
-                elif rule.allow_past_ddm:
+                elif allow_past_ddm:
                     is_past_ddm = True
                 else:
                     reason = ShortfallReason.DDM_PAST
@@ -177,7 +183,7 @@ def take(
                 reason = ShortfallReason.TOO_SHORT_DATED
         if reason is not None:
             if left > 0:
-                result.skipped.append(
+                skipped.append(
                     SkippedStock(
                         reason=reason,
                         quantity=left,
@@ -384,4 +390,6 @@ def check_unique_line_ids(line_ids: Sequence[LineId]) -> None:
             duplicates.add(str(line_id))
         seen.add(line_id)
     if duplicates:
-        raise InvalidAllocationInput([f"line ids appear more than once: {', '.join(sorted(duplicates))}"])
+        raise InvalidAllocationInput(
+            [f"line ids appear more than once: {', '.join(sorted(duplicates))}"]
+        )

@@ -8,9 +8,14 @@ from datetime import date
 from decimal import Decimal
 
 from .errors import InvalidAllocationInput
-from .types import ZERO, SerialUnit, StockBucket
+from .types import STATUS_REASON, ZERO, SerialUnit, ShortfallReason, StockBucket
 
 _LAST_DAY = date.max
+
+# A bucket with what the FEFO walk reads for every line, computed once per snapshot:
+# its expiry as a day ordinal (remaining days = ordinal − delivery ordinal, no
+# timedelta per bucket and line) and the reason its status excludes it, if any.
+BucketEntry = tuple[StockBucket, int | None, ShortfallReason | None]
 
 
 def fefo_key(bucket: StockBucket) -> tuple[date, date, int, int]:
@@ -48,6 +53,9 @@ class StockSnapshot:
     _serials_by_article: Mapping[int, tuple[SerialUnit, ...]] = field(
         init=False, repr=False, compare=False
     )
+    _entries_by_article: Mapping[int, tuple[BucketEntry, ...]] = field(
+        init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         errors: list[str] = []
@@ -79,10 +87,24 @@ class StockSnapshot:
         serials_by_article: dict[int, list[SerialUnit]] = {}
         for serial in serials:
             serials_by_article.setdefault(serial.article_id, []).append(serial)
+        sorted_by_article = {
+            article: tuple(sorted(rows, key=fefo_key)) for article, rows in by_article.items()
+        }
+        object.__setattr__(self, "_buckets_by_article", sorted_by_article)
         object.__setattr__(
             self,
-            "_buckets_by_article",
-            {article: tuple(sorted(rows, key=fefo_key)) for article, rows in by_article.items()},
+            "_entries_by_article",
+            {
+                article: tuple(
+                    (
+                        bucket,
+                        bucket.expiry_date.toordinal() if bucket.expiry_date else None,
+                        STATUS_REASON.get(bucket.status),
+                    )
+                    for bucket in rows
+                )
+                for article, rows in sorted_by_article.items()
+            },
         )
         object.__setattr__(
             self,
@@ -96,6 +118,10 @@ class StockSnapshot:
     def buckets_for(self, article_id: int) -> tuple[StockBucket, ...]:
         """The article's buckets in FEFO order."""
         return self._buckets_by_article.get(article_id, ())
+
+    def entries_for(self, article_id: int) -> tuple[BucketEntry, ...]:
+        """The article's buckets in FEFO order with their precomputed walk data."""
+        return self._entries_by_article.get(article_id, ())
 
     def serials_for(self, article_id: int) -> tuple[SerialUnit, ...]:
         """The article's serial units in picking order."""

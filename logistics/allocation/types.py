@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from types import MappingProxyType
 from typing import TypeAlias
 
 from comptoir.money import round_quantity
@@ -317,6 +318,10 @@ class StoreDemand:
 # -------------------------------------------------------------------------- results
 
 
+def _no_consumption() -> Mapping[int, Decimal]:
+    return MappingProxyType({})
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Pick:
     """Take ``quantity`` from one bucket, or one serial unit (``quantity`` 1)."""
@@ -470,7 +475,7 @@ class AllotmentPlan:
     quantity_allotted: Decimal
     stores: tuple[StoreAllotment, ...]
     shortfall: tuple[ShortfallDetail, ...]
-    consumed: Mapping[int, Decimal] = field(default_factory=dict)
+    consumed: Mapping[int, Decimal] = field(default_factory=_no_consumption)
     serials_allocated: frozenset[int] = frozenset()
 
 
@@ -486,5 +491,5 @@ class BatchAllocation:
     :meth:`StockSnapshot.without` to allocate further lines over what is left."""
 
     plans: tuple[AnyPlan, ...]
-    consumed: Mapping[int, Decimal] = field(default_factory=dict)
+    consumed: Mapping[int, Decimal] = field(default_factory=_no_consumption)
     serials_allocated: frozenset[int] = frozenset()

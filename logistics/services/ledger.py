@@ -13,14 +13,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F
 from django.utils.translation import gettext as _
 
 from comptoir.exceptions import DomainError
 from comptoir.money import round_unit_price
 from trade.models import Article, CustomerNode, Supplier
 
-from ..lock_objects import article_costs_lock, balances_lock
+from ..lock_objects import article_costs_lock, balances_lock, balances_write
 from ..models import (
     ArticleCost,
     ArticleCostHistory,
@@ -147,11 +146,15 @@ def moves_post(specs: Sequence[MoveSpec], *, user=None) -> list[StockMove]:  # n
             _("Not enough stock: %(lines)s.") % {"lines": "; ".join(", ".join(s["lines"]) for s in short)},
             lines=short,
         )
-    for balance_id, delta in deltas.items():
-        StockBalance.objects.filter(pk=balance_id).update(
-            on_hand=F("on_hand") + delta.on_hand, reserved=F("reserved") + delta.reserved,
-            blocked=F("blocked") + delta.blocked,
-        )
+    # The rows are locked: the values computed from them are current; one bulk UPDATE.
+    balances_write({
+        balance_id: {
+            "on_hand": locked[balance_id].on_hand + delta.on_hand,
+            "reserved": locked[balance_id].reserved + delta.reserved,
+            "blocked": locked[balance_id].blocked + delta.blocked,
+        }
+        for balance_id, delta in deltas.items()
+    })
 
     costs = _costs_apply(specs)
     moves = StockMove.objects.bulk_create([
@@ -193,8 +196,7 @@ def _costs_apply(specs: Sequence[MoveSpec]) -> dict[int, Decimal]:
             row.quantity += spec.quantity
         elif leaving:
             row.quantity -= spec.quantity
-    for row in rows.values():
-        row.save(update_fields=["quantity", "unit_cost"])
+    ArticleCost.objects.bulk_update(list(rows.values()), ["quantity", "unit_cost"], batch_size=1000)
     return {article_id: row.unit_cost for article_id, row in rows.items()}
 
 

@@ -23,7 +23,7 @@ from trade.models import Article, CustomerNode, KitKind
 from trade.selectors import customer_node_effective_settings
 
 from .. import allocation as engine
-from ..lock_objects import balances_lock, balances_of_articles_lock
+from ..lock_objects import balances_lock, balances_write
 from ..models import (
     Location,
     LocationKind,
@@ -93,37 +93,58 @@ def _demand_lines(
     return demand, article_ids
 
 
+@dataclass
+class LockedBalance:
+    """What a reservation needs of a locked balance row (read with ``values()``: the
+    snapshot of a large order is thousands of rows, model instances would dominate)."""
+
+    pk: int
+    article_id: int
+    location_id: int
+    lot_id: int | None
+    reserved: Decimal
+
+
+_SNAPSHOT_FIELDS = (
+    "pk", "article_id", "location_id", "lot_id", "on_hand", "reserved", "blocked", "location__picking_order",
+    "article__tracking_mode", "lot__number", "lot__expiry_date", "lot__expiry_kind", "lot__received_on", "lot__status",
+)
+
+
 def snapshot_lock(article_ids: set[int], *, warehouse: Warehouse | None, location: Location | None = None,
-                  ) -> tuple[engine.StockSnapshot, dict[int, StockBalance], dict[int, SerialNumber]]:
-    """Lock the pickable balances (and in-stock serials) of these articles and freeze
-    them as the engine's snapshot."""
-    queryset = balances_of_articles_lock(article_ids, warehouse_id=warehouse.pk if warehouse else None)
+                  ) -> tuple[engine.StockSnapshot, dict[int, LockedBalance], dict[int, SerialNumber]]:
+    """Lock the pickable balances (and in-stock serials) of these articles, in
+    primary-key order, and freeze them as the engine's snapshot."""
+    queryset = StockBalance.objects.select_for_update(of=("self",)).filter(article_id__in=article_ids)
+    if warehouse is not None:
+        queryset = queryset.filter(location__warehouse_id=warehouse.pk)
     if location is not None:
         queryset = queryset.filter(location=location)
     else:
         queryset = queryset.filter(location__kind=LocationKind.STORAGE)
-    balances = {row.pk: row for row in queryset}
+    balances: dict[int, LockedBalance] = {}
+    buckets = []
+    for (pk, article_id, location_id, lot_id, on_hand, reserved, blocked, picking_order, tracking_mode,
+         lot_number, expiry_date, expiry_kind, received_on, lot_status) in queryset.order_by("pk").values_list(
+            *_SNAPSHOT_FIELDS):
+        balances[pk] = LockedBalance(pk, article_id, location_id, lot_id, reserved)
+        if tracking_mode == "serial":
+            continue
+        buckets.append(engine.StockBucket(
+            id=pk, article_id=article_id, location_id=location_id,
+            quantity_available=max(on_hand - reserved - blocked, Decimal(0)),
+            picking_order=picking_order, lot_id=lot_id, lot_number=lot_number,
+            expiry_date=expiry_date if expiry_kind else None,
+            expiry_kind=engine.ExpiryKind(expiry_kind) if expiry_kind else None,
+            receipt_date=received_on,
+            status=engine.LotStatus(lot_status) if lot_status else engine.LotStatus.AVAILABLE,
+        ))
     serial_rows = {
         row.pk: row for row in SerialNumber.objects.select_for_update(of=("self",)).filter(
             article_id__in=article_ids, status=SerialStatus.IN_STOCK,
             location_id__in={b.location_id for b in balances.values()},
         ).select_related("location", "lot").order_by("pk")
     }
-    buckets = []
-    for row in balances.values():
-        if row.article.tracking_mode == "serial":
-            continue
-        lot: Lot | None = row.lot
-        buckets.append(engine.StockBucket(
-            id=row.pk, article_id=row.article_id, location_id=row.location_id,
-            quantity_available=max(row.on_hand - row.reserved - row.blocked, Decimal(0)),
-            picking_order=row.location.picking_order,
-            lot_id=lot.pk if lot else None, lot_number=lot.number if lot else None,
-            expiry_date=lot.expiry_date if lot and lot.expiry_date else None,
-            expiry_kind=engine.ExpiryKind(lot.expiry_kind) if lot and lot.expiry_kind else None,
-            receipt_date=lot.received_on if lot else None,
-            status=engine.LotStatus(lot.status) if lot else engine.LotStatus.AVAILABLE,
-        ))
     serials = [
         engine.SerialUnit(
             id=row.pk, article_id=row.article_id, serial_number=row.number, location_id=row.location_id,
@@ -157,8 +178,8 @@ def stock_reserve(
         (serial_rows[sid].article_id, serial_rows[sid].location_id, None) for sid in batch.serials_allocated
     }
     serial_balances = balance_keys_ensure(serial_balance_keys) if serial_balance_keys else {}
-    if serial_balances:
-        balances.update(balances_lock(serial_balances.values()))
+    for row in balances_lock(set(serial_balances.values()) - set(balances)).values():
+        balances[row.pk] = LockedBalance(row.pk, row.article_id, row.location_id, row.lot_id, row.reserved)
     increments: dict[int, Decimal] = defaultdict(Decimal)
     user_or_none = user if getattr(user, "is_authenticated", False) else None
     for plan in batch.plans:
@@ -176,8 +197,8 @@ def stock_reserve(
                     quantity=pick.quantity, document_type=document_type, document_id=document_id,
                     document_line=str(plan.line_id), customer_node=customer_node, created_by=user_or_none,
                 ))
-    for balance_id, quantity in sorted(increments.items()):
-        StockBalance.objects.filter(pk=balance_id).update(reserved=F("reserved") + quantity)
+    # Locked above: the reserved quantities read then are current.
+    balances_write({pk: {"reserved": balances[pk].reserved + quantity} for pk, quantity in increments.items()})
     Reservation.objects.bulk_create(reservations)
     if batch.serials_allocated:
         SerialNumber.objects.filter(pk__in=batch.serials_allocated).update(status=SerialStatus.RESERVED)
@@ -199,13 +220,12 @@ def reservations_release(*, document_type: str, document_id: str, document_line:
     rows = _active(document_type, document_id, document_line)
     if not rows:
         return 0
-    balances_lock({row.balance_id for row in rows})
+    locked = balances_lock({row.balance_id for row in rows})
     rows = _active(document_type, document_id, document_line)  # re-read under the lock
-    totals: dict[int, Decimal] = defaultdict(Decimal)
+    reserved = {pk: balance.reserved for pk, balance in locked.items()}
     for row in rows:
-        totals[row.balance_id] += row.quantity
-    for balance_id, quantity in sorted(totals.items()):
-        StockBalance.objects.filter(pk=balance_id).update(reserved=F("reserved") - quantity)
+        reserved[row.balance_id] -= row.quantity
+    balances_write({pk: {"reserved": quantity} for pk, quantity in reserved.items()})
     serial_ids = [row.serial_id for row in rows if row.serial_id]
     if serial_ids:
         SerialNumber.objects.filter(pk__in=serial_ids).update(status=SerialStatus.IN_STOCK)
@@ -248,7 +268,8 @@ def fefo_take(*, article: Article, location: Location, quantity: Decimal) -> lis
                           delivery_date=timezone.localdate()),
         snapshot,
     )
-    return [(balances[pick.bucket_id].lot, pick.quantity) for pick in plan.picks if pick.bucket_id is not None]
+    lots = Lot.objects.in_bulk({pick.lot_id for pick in plan.picks if pick.lot_id is not None})
+    return [(lots.get(pick.lot_id), pick.quantity) for pick in plan.picks if pick.bucket_id is not None]
 
 
 def available_to_promise(article: Article, *, warehouse: Warehouse) -> Decimal:
