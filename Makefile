@@ -35,7 +35,11 @@ test: $(STAMP)
 ## make bench: benchmark scripts, each ending with one JSON line of figures
 bench: $(STAMP)
 	mkdir -p var
-	for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	scripts/test-services.sh install
+	set -a; eval "$$(scripts/test-services.sh start)"; set +a; \
+	  trap 'scripts/test-services.sh stop' EXIT; \
+	  export BENCH_DATABASE_URL="$$DATABASE_URL"; \
+	  for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
