@@ -584,7 +584,7 @@ class AssemblyPostForm(forms.Form):
         label=_("Kit lot number"),
         max_length=40,
         required=False,
-        help_text=_("Empty: the order's number."),
+        widget=forms.TextInput(attrs={"placeholder": _("Kit lot (empty: order number)"), "size": 24}),
     )
 
 

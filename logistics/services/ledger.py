@@ -76,20 +76,21 @@ class _Delta:
 def balance_keys_ensure(keys: set[tuple[int, int, int | None]]) -> dict[tuple[int, int, int | None], int]:
     """Balance ids for (article, location, lot) keys, creating the missing rows
     (concurrent creators meet on the unique constraint, nobody fails)."""
-    StockBalance.objects.bulk_create(
-        [StockBalance(article_id=a, location_id=loc, lot_id=lot) for a, loc, lot in keys],
-        ignore_conflicts=True,
-    )
-    found: dict[tuple[int, int, int | None], int] = {}
-    article_ids = {a for a, _loc, _lot in keys}
-    location_ids = {loc for _a, loc, _lot in keys}
-    rows = StockBalance.objects.filter(article_id__in=article_ids, location_id__in=location_ids).values_list(
-        "pk", "article_id", "location_id", "lot_id"
-    )
-    for pk, article_id, location_id, lot_id in rows:
-        key = (article_id, location_id, lot_id)
-        if key in keys:
-            found[key] = pk
+    def existing() -> dict[tuple[int, int, int | None], int]:
+        rows = StockBalance.objects.filter(
+            article_id__in={a for a, _loc, _lot in keys}, location_id__in={loc for _a, loc, _lot in keys}
+        ).values_list("pk", "article_id", "location_id", "lot_id")
+        return {(a, loc, lot): pk for pk, a, loc, lot in rows if (a, loc, lot) in keys}
+
+    found = existing()
+    missing = keys - set(found)
+    if missing:
+        # Only the missing rows: SQLite cannot enforce uniqueness when the lot is NULL.
+        StockBalance.objects.bulk_create(
+            [StockBalance(article_id=a, location_id=loc, lot_id=lot) for a, loc, lot in missing],
+            ignore_conflicts=True,
+        )
+        found = existing()
     return found
 
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import FormView
 
 from comptoir.exceptions import DomainError
+from trade.models import Article
 from trade.views.common import FilteredListView, SectionMixin, yes_no
 
 from ..forms import (
@@ -58,6 +59,12 @@ def search_articles(queryset: QuerySet, text: str, prefix: str = "article__") ->
     if exact is not None:
         condition |= Q(**{f"{prefix}pk": exact.pk})
     return queryset.filter(condition)
+
+
+def filtered_article(filters: dict[str, Any]) -> Article | None:
+    """The article a row link narrowed a list to (``?article=<id>``), shown as a chip."""
+    article_id = filters.get("article")
+    return Article.objects.filter(pk=article_id).first() if article_id else None
 
 
 class StockByArticleView(FilteredListView):
@@ -121,6 +128,11 @@ class StockByLocationView(ExpiryContextMixin, FilteredListView):
             queryset = queryset.filter(lot__number__iexact=filters["lot"].strip())
         return queryset
 
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["filter_article"] = filtered_article(self.filters())
+        return context
+
 
 class LotListView(ExpiryContextMixin, FilteredListView):
     permission_required = "logistics.view_lot"
@@ -162,6 +174,11 @@ class LotListView(ExpiryContextMixin, FilteredListView):
         elif in_stock is False:
             queryset = queryset.filter(on_hand__lte=0)
         return queryset.order_by("article__code", F("expiry_date").asc(nulls_last=True), "number")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["filter_article"] = filtered_article(self.filters())
+        return context
 
 
 def day_start(day: Any) -> datetime:

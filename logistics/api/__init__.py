@@ -1,0 +1,1 @@
+"""The REST API of logistics: stock reads, stock documents and commands."""
