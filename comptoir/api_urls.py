@@ -10,4 +10,6 @@ from rest_framework.authtoken.views import obtain_auth_token
 urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api-token"),
     path("", include("trade.api.urls")),
+    path("", include("pricing.api.urls")),
+    path("", include("logistics.api.urls")),
 ]

@@ -17,4 +17,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("comptoir.api_urls")),
     path("", include("trade.urls")),
+    path("pricing/", include("pricing.urls")),
+    path("", include("logistics.urls")),
 ]

@@ -13,15 +13,18 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.forms import BaseModelFormSet, inlineformset_factory
+from django.forms.utils import flatatt
 from django.urls import reverse_lazy
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from comptoir import roles
@@ -49,7 +52,6 @@ from .models import (
     RebateAgreement,
     RebateBase,
     RebateTier,
-    ScopeKind,
 )
 from .services import TierInput
 
@@ -64,6 +66,69 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs, format="%Y-%m-%d")
+
+
+class DirectInputMixin:
+    """Renders the ``<input>`` in Python, with the same attributes Django's widget
+    template writes. A grid row has a dozen inputs and a contract page a few dozen rows:
+    the template round trip per input is most of the page's time."""
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        widget = self.get_context(name, value, attrs)["widget"]  # type: ignore[attr-defined]
+        html_attrs: dict[str, Any] = {"type": widget["type"], "name": widget["name"]}
+        if widget["value"] is not None:
+            html_attrs["value"] = widget["value"]
+        return format_html("<input{}>", flatatt({**html_attrs, **widget["attrs"]}))
+
+
+class GridTextInput(DirectInputMixin, forms.TextInput):
+    pass
+
+
+class GridNumberInput(DirectInputMixin, forms.NumberInput):
+    pass
+
+
+class GridDateInput(DirectInputMixin, DateInput):
+    pass
+
+
+class SharedOptionsSelect(forms.Select):
+    """A select whose ``<option>`` list is rendered once and shared by every row of a
+    grid. Django renders each option through a template: a grid of a few hundred
+    conditions, each with the lists of families and brands, would spend seconds there.
+
+    ``cache`` is a dict the rows share (the formset's), ``key`` names this list in it.
+    """
+
+    def __init__(
+        self, *, cache: dict[str, str], key: str, choices: Any, attrs: dict[str, Any] | None = None
+    ) -> None:
+        super().__init__(attrs=attrs, choices=choices)
+        self.cache = cache
+        self.key = key
+
+    def options_html(self) -> str:
+        if self.key not in self.cache:
+            self.cache[self.key] = "".join(
+                format_html('<option value="{}">{}</option>', "" if value is None else value, label)
+                for value, label in self.choices
+            )
+        return self.cache[self.key]
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        final_attrs = self.build_attrs(self.attrs, attrs)
+        final_attrs["name"] = name
+        options = self.options_html()
+        values = self.format_value(value)
+        current = values[0] if values else ""
+        marker = format_html('value="{}"', current)
+        options = options.replace(marker, f"{marker} selected", 1)
+        return mark_safe(f"<select{flatatt(final_attrs)}>{options}</select>")
 
 
 def lookup_attrs(url_name: str, placeholder: Any) -> dict[str, Any]:
@@ -88,7 +153,11 @@ def customer_by_key(value: str) -> CustomerNode:
         node = CustomerNode.objects.filter(gln=digits).first()
     if node is not None:
         return node
-    matches = list(CustomerNode.objects.filter(name__icontains=value).order_by("depth", "code")[: AMBIGUOUS_LIST + 1])
+    matches = list(
+        CustomerNode.objects.filter(name__icontains=value).order_by("depth", "code")[
+            : AMBIGUOUS_LIST + 1
+        ]
+    )
     if len(matches) == 1:
         return matches[0]
     if not matches:
@@ -142,7 +211,8 @@ class ArticleField(forms.CharField):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", 30)
         kwargs.setdefault(
-            "widget", forms.TextInput(attrs=lookup_attrs("pricing:lookup_articles", _("Code or GTIN")))
+            "widget",
+            forms.TextInput(attrs=lookup_attrs("pricing:lookup_articles", _("Code or GTIN"))),
         )
         super().__init__(**kwargs)
 
@@ -153,7 +223,10 @@ class ArticleField(forms.CharField):
 
 def level_choices(empty_label: Any = "—") -> list[tuple[Any, str]]:
     """The company's levels in cascade order, as "L3 Remise enseigne/contrat"."""
-    return [("", str(empty_label)), *[(level.number, str(level)) for level in DiscountLevel.objects.all()]]
+    return [
+        ("", str(empty_label)),
+        *[(level.number, str(level)) for level in DiscountLevel.objects.all()],
+    ]
 
 
 # --------------------------------------------------------------------------- contracts
@@ -168,7 +241,9 @@ class ContractForm(forms.ModelForm):
         required=False,
         help_text=_("The contract applies to this node and everything below it."),
     )
-    owner = UserChoiceField(label=_("Owner"), queryset=get_user_model().objects.none(), required=False)
+    owner = UserChoiceField(
+        label=_("Owner"), queryset=get_user_model().objects.none(), required=False
+    )
 
     class Meta:
         model = Contract
@@ -178,7 +253,9 @@ class ContractForm(forms.ModelForm):
             "valid_to": DateInput,
             "notes": forms.Textarea(attrs={"rows": 3}),
         }
-        help_texts = {"segment": _("Or a segment: the contract then applies to each of its members.")}
+        help_texts = {
+            "segment": _("Or a segment: the contract then applies to each of its members.")
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -242,15 +319,15 @@ def parse_tiers(text: str) -> list[TierInput]:
         match = TIER_PAIR.match(part)
         if match is None:
             raise forms.ValidationError(
-                _("“%(part)s” is not a tier: write threshold:rate, tiers separated by semicolons (10:2; 50:4)."),
+                _(
+                    "“%(part)s” is not a tier: write threshold:rate, tiers separated by semicolons (10:2; 50:4)."
+                ),
                 code="tier_format",
                 params={"part": part},
             )
-        try:
-            threshold = Decimal(match["threshold"].replace(",", "."))
-            rate = Decimal(match["rate"].replace(",", "."))
-        except InvalidOperation as exc:  # the pattern makes this unreachable; kept for safety
-            raise forms.ValidationError(_("“%(part)s” is not a tier."), params={"part": part}) from exc
+        # The pattern only lets digits and one decimal mark through: Decimal() cannot fail.
+        threshold = Decimal(match["threshold"].replace(",", "."))
+        rate = Decimal(match["rate"].replace(",", "."))
         if _decimal_places(threshold) > THRESHOLD_PLACES or _decimal_places(rate) > RATE_PLACES:
             raise forms.ValidationError(
                 _("“%(part)s”: a threshold has at most 3 decimals and a rate at most 4."),
@@ -259,7 +336,9 @@ def parse_tiers(text: str) -> list[TierInput]:
             )
         if not Decimal(-100) <= rate <= Decimal(100):
             raise forms.ValidationError(
-                _("“%(part)s”: a rate is between −100 and 100 %%."), code="tier_rate", params={"part": part}
+                _("“%(part)s”: a rate is between −100 and 100 %%."),
+                code="tier_rate",
+                params={"part": part},
             )
         if threshold in seen:
             raise forms.ValidationError(
@@ -273,7 +352,9 @@ def parse_tiers(text: str) -> list[TierInput]:
 
 
 def format_tiers(tiers: Sequence[Any]) -> str:
-    return "; ".join(f"{plain_decimal(tier.threshold)}:{plain_decimal(tier.rate)}" for tier in tiers)
+    return "; ".join(
+        f"{plain_decimal(tier.threshold)}:{plain_decimal(tier.rate)}" for tier in tiers
+    )
 
 
 # The fields each kind uses; the others are emptied so that a row switched from one
@@ -288,6 +369,9 @@ KIND_DEPENDENT = set().union(*KIND_FIELDS.values())
 SCOPE_TARGETS = ("family", "brand", "article")
 
 
+SHARED_SELECTS = ("kind", "level", "scope_kind", "family", "brand", "net_price_mode", "tier_basis")
+
+
 class ConditionForm(forms.ModelForm):
     """One row of the condition grid. The target of the scope is a family or a brand
     picked in a list, or an article keyed by code or GTIN; quantity tiers are typed as
@@ -295,15 +379,21 @@ class ConditionForm(forms.ModelForm):
 
     level = forms.TypedChoiceField(label=_("Level"), required=False, coerce=int, empty_value=None)
     family = TreeChoiceField(
-        label=_("Family"), queryset=ArticleFamily.objects.order_by("path"), required=False,
+        label=_("Family"),
+        queryset=ArticleFamily.objects.order_by("path"),
+        required=False,
         empty_label=_("— family —"),
     )
-    article = ArticleField(label=_("Article"), required=False)
+    article = ArticleField(
+        label=_("Article"),
+        required=False,
+        widget=GridTextInput(attrs=lookup_attrs("pricing:lookup_articles", _("Code or GTIN"))),
+    )
     tiers = forms.CharField(
         label=_("Tiers (threshold:rate %)"),
         required=False,
         max_length=500,
-        widget=forms.TextInput(attrs={"placeholder": "10:2; 50:4", "spellcheck": "false"}),
+        widget=GridTextInput(attrs={"placeholder": "10:2; 50:4", "spellcheck": "false"}),
     )
 
     class Meta:
@@ -329,10 +419,20 @@ class ConditionForm(forms.ModelForm):
         widgets = {
             "kind": forms.Select(attrs={"data-switch": "kind"}),
             "scope_kind": forms.Select(attrs={"data-switch": "scope"}),
-            "valid_from": DateInput,
-            "valid_to": DateInput,
+            "rate": GridNumberInput,
+            "amount": GridNumberInput,
+            "net_price": GridNumberInput,
+            "buy_quantity": GridNumberInput,
+            "free_quantity": GridNumberInput,
+            "min_quantity": GridNumberInput,
+            "valid_from": GridDateInput,
+            "valid_to": GridDateInput,
         }
-        labels = {"net_price_mode": _("Mode"), "buy_quantity": _("N ordered"), "free_quantity": _("M free")}
+        labels = {
+            "net_price_mode": _("Mode"),
+            "buy_quantity": _("N ordered"),
+            "free_quantity": _("M free"),
+        }
 
     def __init__(
         self,
@@ -340,6 +440,7 @@ class ConditionForm(forms.ModelForm):
         levels: list[tuple[Any, str]] | None = None,
         families: list[tuple[Any, str]] | None = None,
         brands: list[tuple[Any, str]] | None = None,
+        options_cache: dict[str, str] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -352,9 +453,31 @@ class ConditionForm(forms.ModelForm):
         self.fields["brand"].empty_label = str(_("— brand —"))
         if brands is not None:
             self.fields["brand"].choices = brands
-        self.fields["net_price_mode"].choices = [("", "—"), *self.fields["net_price_mode"].choices[1:]]
+        self.fields["kind"].choices = [("", str(_("— kind —"))), *ConditionKind.choices]
+        self.fields["net_price_mode"].choices = [
+            ("", "—"),
+            *self.fields["net_price_mode"].choices[1:],
+        ]
         self.fields["tier_basis"].choices = [("", "—"), *self.fields["tier_basis"].choices[1:]]
+        if options_cache is not None:
+            for name in SHARED_SELECTS:
+                field = self.fields[name]
+                field.widget = SharedOptionsSelect(
+                    cache=options_cache, key=name, choices=field.choices, attrs=field.widget.attrs
+                )
         condition: Condition = self.instance
+        if not self.is_bound:
+            # 2 rather than 2.0000 in the inputs: the stored places are not what was typed.
+            for name in (
+                "rate",
+                "amount",
+                "net_price",
+                "buy_quantity",
+                "free_quantity",
+                "min_quantity",
+            ):
+                if isinstance(self.initial.get(name), Decimal):
+                    self.initial[name] = plain_decimal(self.initial[name])
         if condition.pk is not None and not self.is_bound:
             if condition.article_id is not None:
                 self.initial["article"] = condition.article.code
@@ -404,10 +527,15 @@ class BaseConditionFormSet(BaseModelFormSet):
             ],
             "brands": [("", str(_("— brand —"))), *[(b.pk, b.name) for b in Brand.objects.all()]],
         }
+        self._options_cache: dict[str, str] = {}
         super().__init__(*args, **kwargs)
 
     def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
-        return {**super().get_form_kwargs(index), **self._shared_choices}
+        return {
+            **super().get_form_kwargs(index),
+            **self._shared_choices,
+            "options_cache": self._options_cache,
+        }
 
     def add_error(self, message: str) -> None:
         """Show a rule the services refused (a conflict, a closed contract) above the grid."""
@@ -440,7 +568,11 @@ class SimulatorForm(forms.Form):
         label=_("Articles"),
         required=False,
         widget=forms.Textarea(
-            attrs={"rows": 3, "placeholder": _("Codes or GTINs, separated by spaces or lines"), "spellcheck": "false"}
+            attrs={
+                "rows": 3,
+                "placeholder": _("Codes or GTINs, separated by spaces or lines"),
+                "spellcheck": "false",
+            }
         ),
     )
     family = TreeChoiceField(
@@ -450,17 +582,23 @@ class SimulatorForm(forms.Form):
         empty_label=_("— none —"),
     )
     quantity = forms.DecimalField(
-        label=_("Quantity"), max_digits=14, decimal_places=3, min_value=Decimal("0.001"), initial=Decimal("1")
+        label=_("Quantity"),
+        max_digits=14,
+        decimal_places=3,
+        min_value=Decimal("0.001"),
+        initial=Decimal("1"),
     )
-    unit = forms.ChoiceField(label=_("Per"), choices=ORDERED_UNIT_CHOICES, initial=PackagingLevel.CASE)
+    unit = forms.ChoiceField(
+        label=_("Per"), choices=ORDERED_UNIT_CHOICES, initial=PackagingLevel.CASE
+    )
     on_date = forms.DateField(label=_("Date"), widget=DateInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["on_date"].initial = timezone.localdate()
-        self.fields["family"].help_text = _("Its articles and its sub-families' (at most %(max)s).") % {
-            "max": SIMULATOR_MAX_ARTICLES
-        }
+        self.fields["family"].help_text = _(
+            "Its articles and its sub-families' (at most %(max)s)."
+        ) % {"max": SIMULATOR_MAX_ARTICLES}
         self.capped_family_count: int | None = None
 
     def clean_articles(self) -> list[Article]:
@@ -481,7 +619,9 @@ class SimulatorForm(forms.Form):
             raise forms.ValidationError(errors)
         if len(articles) > SIMULATOR_MAX_ARTICLES:
             raise forms.ValidationError(
-                _("At most %(max)s articles at once."), code="too_many", params={"max": SIMULATOR_MAX_ARTICLES}
+                _("At most %(max)s articles at once."),
+                code="too_many",
+                params={"max": SIMULATOR_MAX_ARTICLES},
             )
         return articles
 
@@ -490,13 +630,17 @@ class SimulatorForm(forms.Form):
         articles: list[Article] = list(cleaned.get("articles") or [])
         family: ArticleFamily | None = cleaned.get("family")
         if family is not None:
-            in_family = Article.objects.filter(family__path__startswith=family.path).order_by("code")
+            in_family = Article.objects.filter(family__path__startswith=family.path).order_by(
+                "code"
+            )
             total = in_family.count()
             room = SIMULATOR_MAX_ARTICLES - len(articles)
             if total > room:
                 self.capped_family_count = total
             chosen = {article.pk for article in articles}
-            articles += [article for article in in_family[: max(room, 0)] if article.pk not in chosen]
+            articles += [
+                article for article in in_family[: max(room, 0)] if article.pk not in chosen
+            ]
         if not articles and "articles" not in self.errors:
             self.add_error("articles", _("Key at least one article or choose a family."))
         cleaned["article_list"] = articles
@@ -529,14 +673,25 @@ class WhatIfForm(forms.Form):
 class PriceListForm(forms.ModelForm):
     class Meta:
         model = PriceList
-        fields = ["code", "name", "currency", "parent", "coefficient", "valid_from", "valid_to", "is_active"]
+        fields = [
+            "code",
+            "name",
+            "currency",
+            "parent",
+            "coefficient",
+            "valid_from",
+            "valid_to",
+            "is_active",
+        ]
         widgets = {
             "currency": forms.TextInput(attrs={"size": 4, "maxlength": 3}),
             "valid_from": DateInput,
             "valid_to": DateInput,
         }
         help_texts = {
-            "coefficient": _("A derived list's price = its parent's × this coefficient (1.05 = +5 %)."),
+            "coefficient": _(
+                "A derived list's price = its parent's × this coefficient (1.05 = +5 %)."
+            ),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -553,10 +708,14 @@ class PriceListForm(forms.ModelForm):
 
 class PriceListFilterForm(forms.Form):
     q = forms.CharField(
-        label=_("Search"), required=False, widget=forms.TextInput(attrs={"placeholder": _("Code or name")})
+        label=_("Search"),
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("Code or name")}),
     )
     active = forms.ChoiceField(
-        label=_("Active"), required=False, choices=[("", ANY_LABEL), ("yes", _("Yes")), ("no", _("No"))]
+        label=_("Active"),
+        required=False,
+        choices=[("", ANY_LABEL), ("yes", _("Yes")), ("no", _("No"))],
     )
 
 
@@ -573,13 +732,22 @@ class PriceListItemForm(forms.ModelForm):
 
     class Meta:
         model = PriceListItem
-        fields = ["article", "packaging_level", "min_quantity", "unit_price", "valid_from", "valid_to"]
+        fields = [
+            "article",
+            "packaging_level",
+            "min_quantity",
+            "unit_price",
+            "valid_from",
+            "valid_to",
+        ]
         widgets = {"valid_from": DateInput, "valid_to": DateInput}
         labels = {"packaging_level": _("Price per")}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["packaging_level"].choices = [("", _("Base unit")), *PackagingLevel.choices]
+        if not self.is_bound and isinstance(self.initial.get("min_quantity"), Decimal):
+            self.initial["min_quantity"] = plain_decimal(self.initial["min_quantity"])
         if self.instance.pk is not None and not self.is_bound:
             self.initial["article"] = self.instance.article.code
 
@@ -615,6 +783,10 @@ class DiscountLevelForm(forms.ModelForm):
 
 class BaseDiscountLevelFormSet(BaseModelFormSet):
     """The six levels, checked together by the engine's own ``LevelScheme``."""
+
+    def validate_unique(self) -> None:
+        """Distinct orders are the engine's rule: ``clean`` lets ``LevelScheme`` say it,
+        in its own words, rather than Django's generic duplicate message."""
 
     def clean(self) -> None:
         super().clean()
@@ -659,10 +831,15 @@ DiscountLevelFormSet = forms.modelformset_factory(
 
 
 class RebateAgreementForm(forms.ModelForm):
-    node = CustomerField(label=_("Customer"), help_text=_("Its turnover and that of every node below it count."))
+    node = CustomerField(
+        label=_("Customer"), help_text=_("Its turnover and that of every node below it count.")
+    )
     family = TreeChoiceField(
-        label=_("Family"), queryset=ArticleFamily.objects.order_by("path"), required=False,
-        empty_label=_("— none —"), help_text=_("Only for a base on a family's turnover."),
+        label=_("Family"),
+        queryset=ArticleFamily.objects.order_by("path"),
+        required=False,
+        empty_label=_("— none —"),
+        help_text=_("Only for a base on a family's turnover."),
     )
 
     class Meta:
@@ -699,9 +876,13 @@ class BaseRebateTierFormSet(forms.BaseInlineFormSet):
         super().clean()
         if any(self.errors):
             return
-        kept = [form for form in self.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")]
+        kept = [
+            form for form in self.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
         if not kept:
-            raise forms.ValidationError(_("Give at least one tier (from 0 for a rebate from the first euro)."))
+            raise forms.ValidationError(
+                _("Give at least one tier (from 0 for a rebate from the first euro).")
+            )
 
 
 RebateTierFormSet = inlineformset_factory(

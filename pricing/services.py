@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from comptoir.exceptions import DomainError, InvalidTransition, ValidationFailed
-from trade.models import Article, CustomerNode, PriceList
+from trade.models import Article, CustomerNode
+from trade.services import price_list_save  # noqa: F401 - re-exported: pricing callers use it here
 
 from . import engine
 from .models import (
@@ -264,21 +265,6 @@ def price_list_item_save(item: PriceListItem) -> PriceListItem:
     _full_clean(item)
     item.save()
     return item
-
-
-@transaction.atomic
-def price_list_save(price_list: PriceList) -> PriceList:
-    """Create or update a price list header; a derivation cycle is refused."""
-    _full_clean(price_list)
-    seen = {price_list.pk} if price_list.pk else set()
-    parent = price_list.parent
-    while parent is not None:
-        if parent.pk in seen:
-            raise ValidationFailed({"parent": [_("This derivation would make a cycle.")]})
-        seen.add(parent.pk)
-        parent = parent.parent
-    price_list.save()
-    return price_list
 
 
 @transaction.atomic

@@ -4,16 +4,40 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import Permission
-from django.urls import reverse
+from django.urls import URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
 from comptoir import roles
 from tests import factories
-from trade.api.urls import router
 
 pytestmark = pytest.mark.django_db
 
-LIST_URL_NAMES = [f"trade_api:{basename}-list" for _prefix, _viewset, basename in router.registry]
+
+def _api_list_url_names() -> list[str]:
+    """Every router list route under /api/, whichever domain registers it: the named
+    patterns whose viewset maps GET to ``list``."""
+    names: set[str] = set()
+
+    def walk(patterns, namespace: str, prefix: str) -> None:  # noqa: ANN001
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                walk(
+                    pattern.url_patterns,
+                    pattern.namespace or namespace,
+                    prefix + str(pattern.pattern),
+                )
+            elif (
+                prefix.startswith("api/")
+                and pattern.name
+                and getattr(pattern.callback, "actions", {}).get("get") == "list"
+            ):
+                names.add(f"{namespace}:{pattern.name}" if namespace else pattern.name)
+
+    walk(get_resolver().url_patterns, "", "")
+    return sorted(names)
+
+
+LIST_URL_NAMES = _api_list_url_names()
 
 
 def _assert_error_body(response, code: str) -> None:  # noqa: ANN001

@@ -40,7 +40,9 @@ class PriceListItemFilter(django_filters.FilterSet):
     def filter_per_base_unit(
         self, queryset: QuerySet[PriceListItem], name: str, value: bool
     ) -> QuerySet[PriceListItem]:
-        return queryset.filter(packaging_level="") if value else queryset.exclude(packaging_level="")
+        return (
+            queryset.filter(packaging_level="") if value else queryset.exclude(packaging_level="")
+        )
 
     def filter_valid_on(
         self, queryset: QuerySet[PriceListItem], name: str, value: date

@@ -17,7 +17,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -26,6 +25,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
@@ -53,7 +53,13 @@ from pricing.models import (
     ValueKind,
 )
 from pricing.rebates import RebateComputation
-from pricing.selectors import BasketLine, BasketResult, RebateStatus, WhatIfResult, engine_conditions
+from pricing.selectors import (
+    BasketLine,
+    BasketResult,
+    RebateStatus,
+    WhatIfResult,
+    engine_conditions,
+)
 from pricing.services import (
     ContractImpact,
     TierInput,
@@ -85,25 +91,25 @@ def named_choice_field(
         def __init__(self, **kwargs: Any) -> None:
             super().__init__(choices=values, **kwargs)
 
-    NamedChoiceField.__name__ = NamedChoiceField.__qualname__ = component_name.removesuffix(
-        "Enum"
-    ) + "Field"
+    NamedChoiceField.__name__ = NamedChoiceField.__qualname__ = (
+        component_name.removesuffix("Enum") + "Field"
+    )
     return extend_schema_field(
         serializers.ChoiceField(choices=values), component_name=component_name
     )(NamedChoiceField)
 
 
 PriceUnitField = named_choice_field(
-    "PriceUnitEnum", [("", _("base unit")), *PackagingLevel.choices]
+    "PriceUnitEnum", [("", gettext_lazy("base unit")), *PackagingLevel.choices]
 )
 ContractStatusField = named_choice_field("ContractStatusEnum", ContractStatus.choices)
 ConditionKindField = named_choice_field("ConditionKindEnum", ConditionKind.choices)
 ScopeKindField = named_choice_field("ScopeKindEnum", ScopeKind.choices)
 ConditionNetPriceModeField = named_choice_field(
-    "ConditionNetPriceModeEnum", [("", _("not a net price")), *NetPriceMode.choices]
+    "ConditionNetPriceModeEnum", [("", gettext_lazy("not a net price")), *NetPriceMode.choices]
 )
 ConditionTierBasisField = named_choice_field(
-    "ConditionTierBasisEnum", [("", _("no tiers")), *TierBasis.choices]
+    "ConditionTierBasisEnum", [("", gettext_lazy("no tiers")), *TierBasis.choices]
 )
 NetPriceModeField = named_choice_field("NetPriceModeEnum", NetPriceMode.choices)
 ValueKindField = named_choice_field("ValueKindEnum", ValueKind.choices)
@@ -182,8 +188,14 @@ class PriceListItemSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = PriceListItem
-        fields = ("id", "price_list", "price_list_code", "article", "article_code",
-                  *PRICE_LIST_ITEM_FIELDS[2:])
+        fields = (
+            "id",
+            "price_list",
+            "price_list_code",
+            "article",
+            "article_code",
+            *PRICE_LIST_ITEM_FIELDS[2:],
+        )
         read_only_fields = fields
 
 
@@ -264,6 +276,7 @@ class DiscountLevelInputSerializer(serializers.ModelSerializer):
         return next(level for level in levels if level.number == instance.number)
 
 
+@extend_schema_serializer(component_name="DiscountLevelSchemeItem")
 class DiscountLevelSchemeItemSerializer(DiscountLevelInputSerializer):
     number = serializers.IntegerField(min_value=1, max_value=6)
     value_kind = ValueKindField()
@@ -379,8 +392,7 @@ def discount_levels_apply(changes: Mapping[int, Mapping[str, Any]]) -> list[Disc
     """
     with transaction.atomic():
         rows = {
-            row.number: row
-            for row in DiscountLevel.objects.select_for_update().order_by("number")
+            row.number: row for row in DiscountLevel.objects.select_for_update().order_by("number")
         }
         unknown = sorted(set(changes) - set(rows))
         if unknown:
@@ -392,7 +404,9 @@ def discount_levels_apply(changes: Mapping[int, Mapping[str, Any]]) -> list[Disc
             for name, value in values.items():
                 setattr(rows[number], name, value)
         scheme = _scheme_of(rows.values())
-        kind_changed = [number for number, row in rows.items() if row.value_kind != before[number][1]]
+        kind_changed = [
+            number for number, row in rows.items() if row.value_kind != before[number][1]
+        ]
         if kind_changed:
             _check_conditions_fit(scheme, kind_changed)
         moved = [row for number, row in rows.items() if row.order != before[number][0]]
@@ -512,7 +526,9 @@ class ConditionSerializer(serializers.ModelSerializer):
     scope_kind = ScopeKindField(read_only=True)
     net_price_mode = ConditionNetPriceModeField(read_only=True)
     tier_basis = ConditionTierBasisField(read_only=True)
-    scope_label = serializers.CharField(read_only=True, help_text="What the scope covers, for people.")
+    scope_label = serializers.CharField(
+        read_only=True, help_text="What the scope covers, for people."
+    )
     tiers = ConditionTierSerializer(many=True, read_only=True)
 
     class Meta:
@@ -567,7 +583,16 @@ class ConditionInputSerializer(serializers.ModelSerializer):
 
 # --------------------------------------------------------------------------- contracts
 
-CONTRACT_WRITABLE_FIELDS = ("code", "name", "node", "segment", "valid_from", "valid_to", "owner", "notes")
+CONTRACT_WRITABLE_FIELDS = (
+    "code",
+    "name",
+    "node",
+    "segment",
+    "valid_from",
+    "valid_to",
+    "owner",
+    "notes",
+)
 
 
 class ContractStatusChangeSerializer(serializers.ModelSerializer):
@@ -586,7 +611,9 @@ class ContractStatusChangeSerializer(serializers.ModelSerializer):
 class ContractSerializer(serializers.ModelSerializer):
     """A contract with its conditions and the history of its status."""
 
-    node_code = serializers.CharField(source="node.code", read_only=True, allow_null=True, default=None)
+    node_code = serializers.CharField(
+        source="node.code", read_only=True, allow_null=True, default=None
+    )
     segment_code = serializers.CharField(
         source="segment.code", read_only=True, allow_null=True, default=None
     )
@@ -645,14 +672,17 @@ class ContractImpactSerializer(serializers.Serializer):
     """Who and what a contract touches."""
 
     node_count = serializers.IntegerField(
-        read_only=True, help_text="Customer nodes covered: the contract's nodes and everything below them."
+        read_only=True,
+        help_text="Customer nodes covered: the contract's nodes and everything below them.",
     )
     store_count = serializers.IntegerField(read_only=True, help_text="Stores among them.")
     article_count = serializers.IntegerField(
         read_only=True, help_text="Articles within the scopes of the contract's conditions."
     )
     nodes = CustomerBriefSerializer(
-        many=True, read_only=True, help_text="The nodes the contract stands on (its node or its segment's)."
+        many=True,
+        read_only=True,
+        help_text="The nodes the contract stands on (its node or its segment's).",
     )
 
 
@@ -726,7 +756,9 @@ def what_if_data(result: WhatIfResult) -> dict[str, Any]:
         "nodes": [
             {
                 "node": row.node,
-                **_what_if_figures(row.line_count, {name: getattr(row, name) for name in attributes}),
+                **_what_if_figures(
+                    row.line_count, {name: getattr(row, name) for name in attributes}
+                ),
             }
             for row in result.nodes
         ],
@@ -765,8 +797,22 @@ class RebateAgreementSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = RebateAgreement
-        fields = ("id", "code", "node", "node_code", "period_start", "period_end", "base",
-                  "family", "method", "settled_at", "tiers")
+        fields = (
+            "id",
+            "code",
+            "node",
+            "node_code",
+            "period_start",
+            "period_end",
+            "base",
+            "family",
+            "method",
+            "settled_at",
+            "settled_turnover",
+            "settled_amount",
+            "settled_by",
+            "tiers",
+        )
         read_only_fields = fields
 
 
@@ -792,7 +838,8 @@ class RebateAgreementInputSerializer(ModelCleanMixin, serializers.ModelSerialize
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if self.instance is not None and self.instance.settled_at is not None:
             raise DomainError(
-                _("Agreement %(code)s is settled and cannot change.") % {"code": self.instance.code},
+                _("Agreement %(code)s is settled and cannot change.")
+                % {"code": self.instance.code},
                 code="rebate_settled",
             )
         base = attrs.get("base", getattr(self.instance, "base", RebateBase.TOTAL))
@@ -801,7 +848,11 @@ class RebateAgreementInputSerializer(ModelCleanMixin, serializers.ModelSerialize
             raise serializers.ValidationError({"family": [_("A family base needs its family.")]})
         if base == RebateBase.TOTAL and family is not None:
             raise serializers.ValidationError(
-                {"family": [_("Only a family base takes a family; the base is the total turnover.")]}
+                {
+                    "family": [
+                        _("Only a family base takes a family; the base is the total turnover.")
+                    ]
+                }
             )
         return super().validate(attrs)
 
@@ -834,6 +885,15 @@ class RebateAgreementInputSerializer(ModelCleanMixin, serializers.ModelSerialize
         instance.save()
         self._replace_tiers(instance, tiers)
         return instance
+
+
+@extend_schema_serializer(component_name="RebateSettlement")
+class RebateSettleInputSerializer(serializers.Serializer):
+    """Settle after the period: the turnover and the rebate earned are frozen."""
+
+    on = serializers.DateField(
+        required=False, help_text="Settlement date (YYYY-MM-DD), after the period; default: today."
+    )
 
 
 class RebateStatusQuerySerializer(serializers.Serializer):
@@ -972,8 +1032,9 @@ class QuoteLineListSerializer(serializers.ListSerializer):
             return super().run_child_validation(data)
         except serializers.ValidationError as exc:
             line_id = data.get("line_id") if isinstance(data, Mapping) else None
-            return _RefusedLine(line_id=None if line_id is None else str(line_id), errors=exc.detail)
-
+            return _RefusedLine(
+                line_id=None if line_id is None else str(line_id), errors=exc.detail
+            )
 
 
 @extend_schema_serializer(component_name="QuoteLine")
@@ -1038,8 +1099,6 @@ class QuoteLineSerializer(serializers.Serializer):
         list_serializer_class = QuoteLineListSerializer
 
 
-
-
 def _problems_of(index: int, line_id: str | None, errors: Any) -> list[LineProblem]:
     """DRF error details of one line as a flat list of problems."""
     if not isinstance(errors, Mapping):
@@ -1085,7 +1144,9 @@ class _Catalogue:
                 for packaging in article.packagings.all()
                 if packaging.gtin
             },
-            levels={article.pk: {p.level for p in article.packagings.all()} for article in articles},
+            levels={
+                article.pk: {p.level for p in article.packagings.all()} for article in articles
+            },
         )
 
     def resolve(self, line: QuoteLineInput) -> QuoteLine | LineProblem:
@@ -1097,12 +1158,18 @@ class _Catalogue:
         level = line.packaging_level or ""
         if line.gtin is not None:
             match = next(
-                (self.by_gtin[form] for form in gtin_lookup_forms(line.gtin) if form in self.by_gtin),
+                (
+                    self.by_gtin[form]
+                    for form in gtin_lookup_forms(line.gtin)
+                    if form in self.by_gtin
+                ),
                 None,
             )
             if match is None:
                 return problem(
-                    "gtin", "unknown_gtin", _("No packaging has GTIN %(gtin)s.") % {"gtin": line.gtin}
+                    "gtin",
+                    "unknown_gtin",
+                    _("No packaging has GTIN %(gtin)s.") % {"gtin": line.gtin},
                 )
             article, gtin_level = match
             if level and level != gtin_level:
@@ -1117,7 +1184,9 @@ class _Catalogue:
             found = self.by_id.get(line.article_id)
             if found is None:
                 return problem(
-                    "article", "unknown_article", _("No article has id %(id)s.") % {"id": line.article_id}
+                    "article",
+                    "unknown_article",
+                    _("No article has id %(id)s.") % {"id": line.article_id},
                 )
             article = found
         else:
@@ -1131,13 +1200,16 @@ class _Catalogue:
             article = found
         if article.status == ArticleStatus.BLOCKED:
             return problem(
-                "article", "article_blocked", _("Article %(code)s is blocked.") % {"code": article.code}
+                "article",
+                "article_blocked",
+                _("Article %(code)s is blocked.") % {"code": article.code},
             )
         if level and level not in self.levels[article.pk]:
             return problem(
                 "packaging_level",
                 "unknown_packaging",
-                _("Article %(code)s has no %(level)s packaging.") % {"code": article.code, "level": level},
+                _("Article %(code)s has no %(level)s packaging.")
+                % {"code": article.code, "level": level},
             )
         return QuoteLine(line.index, line.line_id, article, line.quantity, level, line.caller_price)
 
@@ -1152,7 +1224,9 @@ class QuoteRequestSerializer(serializers.Serializer):
     node = serializers.IntegerField(required=False, min_value=1, help_text="Customer node id.")
     node_code = serializers.CharField(required=False, max_length=30)
     node_gln = serializers.CharField(required=False, max_length=20)
-    date = serializers.DateField(required=False, help_text="Pricing date (YYYY-MM-DD); default: today.")
+    date = serializers.DateField(
+        required=False, help_text="Pricing date (YYYY-MM-DD); default: today."
+    )
     lines = QuoteLineSerializer(many=True, allow_empty=False, max_length=QUOTE_MAX_LINES)
 
     def _node(self, attrs: Mapping[str, Any]) -> CustomerNode:
@@ -1210,7 +1284,9 @@ class QuoteRequestSerializer(serializers.Serializer):
             first = problems[0]
             error = ValidationFailed(
                 {"lines": [f"{p.index}: {p.message}" for p in problems]},
-                message=_("%(bad)s of %(total)s lines cannot be priced; line %(index)s: %(message)s")
+                message=_(
+                    "%(bad)s of %(total)s lines cannot be priced; line %(index)s: %(message)s"
+                )
                 % {
                     "bad": bad_lines,
                     "total": len(attrs["lines"]),
@@ -1318,7 +1394,9 @@ class PriceBreakdownSerializer(serializers.Serializer):
     net_unit_price = _unit_price_field()
     line_amount = _amount_field()
     free_goods = BreakdownFreeGoodsSerializer(read_only=True, allow_null=True)
-    effective_unit_price = _unit_price_field(help_text="Line amount over the quantity received, free goods included.")
+    effective_unit_price = _unit_price_field(
+        help_text="Line amount over the quantity received, free goods included."
+    )
     equivalent_discount_rate = _rate_field()
     margin = BreakdownMarginSerializer(
         read_only=True, allow_null=True, help_text="Null when the article has no cost price."
@@ -1327,11 +1405,15 @@ class PriceBreakdownSerializer(serializers.Serializer):
 
 
 class QuoteLineResultSerializer(serializers.Serializer):
-    index = serializers.IntegerField(read_only=True, help_text="Position of the line in the request.")
+    index = serializers.IntegerField(
+        read_only=True, help_text="Position of the line in the request."
+    )
     line_id = serializers.CharField(read_only=True, allow_null=True)
     article_code = serializers.CharField(read_only=True)
     breakdown = PriceBreakdownSerializer(read_only=True)
-    caller_price = _unit_price_field(required=False, help_text="Present when the line gave a price.")
+    caller_price = _unit_price_field(
+        required=False, help_text="Present when the line gave a price."
+    )
     price_difference = _unit_price_field(
         required=False,
         help_text="caller_price − net_unit_price; present when the line gave a price.",
@@ -1424,4 +1506,3 @@ def quote_data(result: BasketResult, lines: Sequence[QuoteLine]) -> dict[str, An
         "lines": priced,
         "unpriced": unpriced,
     }
-

@@ -12,16 +12,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from comptoir.exceptions import DomainError
 from pricing.models import (
     Condition,
     ConditionTier,
@@ -34,9 +35,15 @@ from pricing.models import (
     RebateTier,
 )
 from pricing.selectors import contract_what_if, price_basket, rebate_status
-from pricing.services import condition_delete, contract_activate, contract_impact, contract_terminate
+from pricing.services import (
+    condition_delete,
+    contract_activate,
+    contract_impact,
+    contract_terminate,
+    rebate_settle,
+)
 from trade.api.permissions import API_AUTHENTICATION, model_permissions, require_permissions
-from trade.api.views import EDIT_ACTIONS, TradeViewSet
+from trade.api.views import TradeViewSet
 
 from . import filters, serializers
 
@@ -76,8 +83,14 @@ class PriceListItemViewSet(PricingViewSet):
     input_serializer_class = serializers.PriceListItemInputSerializer
     filterset_class = filters.PriceListItemFilter
     search_fields = ("article__code", "price_list__code")
-    ordering_fields = ("price_list__code", "article__code", "packaging_level", "min_quantity",
-                       "unit_price", "valid_from")
+    ordering_fields = (
+        "price_list__code",
+        "article__code",
+        "packaging_level",
+        "min_quantity",
+        "unit_price",
+        "valid_from",
+    )
 
 
 # --------------------------------------------------------------------------- discount levels
@@ -136,8 +149,9 @@ class CustomerSegmentViewSet(PricingViewSet):
 def _conditions_prefetch() -> Prefetch:
     return Prefetch(
         "conditions",
-        queryset=Condition.objects.select_related("contract", "family", "brand", "article")
-        .prefetch_related("tiers"),
+        queryset=Condition.objects.select_related(
+            "contract", "family", "brand", "article"
+        ).prefetch_related("tiers"),
     )
 
 
@@ -253,9 +267,9 @@ class ConditionViewSet(PricingViewSet):
     with another condition is refused with 409, both named in ``details.conflicts``.
     """
 
-    queryset = Condition.objects.select_related("contract", "family", "brand", "article").prefetch_related(
-        "tiers"
-    )
+    queryset = Condition.objects.select_related(
+        "contract", "family", "brand", "article"
+    ).prefetch_related("tiers")
     output_serializer_class = serializers.ConditionSerializer
     input_serializer_class = serializers.ConditionInputSerializer
     filterset_class = filters.ConditionFilter
@@ -284,10 +298,33 @@ class RebateAgreementViewSet(PricingViewSet):
 
     def perform_destroy(self, instance: RebateAgreement) -> None:
         if instance.settled_at is not None:
-            raise serializers.DomainError(
-                f"Agreement {instance.code} is settled and cannot be deleted.", code="rebate_settled"
+            raise DomainError(
+                _("Agreement %(code)s is settled and cannot be deleted.") % {"code": instance.code},
+                code="rebate_settled",
             )
         super().perform_destroy(instance)
+
+    @extend_schema(
+        request=serializers.RebateSettleInputSerializer,
+        responses={200: serializers.RebateAgreementSerializer, 409: CONFLICT_RESPONSE},
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        filter_backends=[],
+        permission_classes=action_permissions(
+            {"POST": ["pricing.change_rebateagreement"]}, "CanSettleRebates"
+        ),
+    )
+    def settle(self, request: Request, pk: str | None = None) -> Response:
+        """Close the agreement once its period has ended: turnover and rebate are frozen
+        (``settled_turnover``, ``settled_amount``). Settling twice or before the end of
+        the period is refused with 409 (``invalid_transition``)."""
+        body = serializers.RebateSettleInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        on_date = body.validated_data.get("on") or timezone.localdate()
+        agreement = rebate_settle(self.get_object(), on_date=on_date, user=request.user)
+        return Response(self.output_data(agreement))
 
     @extend_schema(
         parameters=[serializers.RebateStatusQuerySerializer],
@@ -309,7 +346,9 @@ class RebateAgreementViewSet(PricingViewSet):
         query.is_valid(raise_exception=True)
         on_date = query.validated_data.get("on") or timezone.localdate()
         result = rebate_status(self.get_object(), on_date=on_date)
-        return Response(serializers.RebateStatusSerializer(serializers.rebate_status_data(result)).data)
+        return Response(
+            serializers.RebateStatusSerializer(serializers.rebate_status_data(result)).data
+        )
 
 
 # --------------------------------------------------------------------------- quote
@@ -345,21 +384,4 @@ class QuoteView(APIView):
             lines=[line.basket_line() for line in lines],
             on_date=data["on_date"],
         )
-        return Response(serializers.quote_data(result, lines), status=status.HTTP_200_OK)
-
-
-# Kept visible to the schema and permission checks of nested writes.
-__all__ = [
-    "ConditionViewSet",
-    "ContractViewSet",
-    "CustomerSegmentViewSet",
-    "DiscountLevelViewSet",
-    "PriceListItemViewSet",
-    "QuoteView",
-    "RebateAgreementViewSet",
-    "EDIT_ACTIONS",
-]
-
-
-def _unused(queryset: QuerySet) -> None:  # pragma: no cover
-    return None
+        return Response(serializers.quote_data(result, lines))

@@ -39,4 +39,6 @@ class ServiceFormView(FormWithInlinesView):
         except ValidationFailed:
             raise
         except DomainError as exc:
-            raise ValidationFailed({NON_FIELD_ERRORS: domain_messages(exc)}, message=str(exc.message)) from exc
+            raise ValidationFailed(
+                {NON_FIELD_ERRORS: domain_messages(exc)}, message=str(exc.message)
+            ) from exc

@@ -3,10 +3,14 @@ Terminate with a confirmation, and the what-if replay of a draft contract."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cached_property
 from typing import Any, ClassVar
 
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.paginator import Page, Paginator
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.forms import BaseFormSet, BaseModelForm
@@ -18,11 +22,12 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
 from comptoir.exceptions import DomainError, ValidationFailed
+from trade.models import CustomerNode
 from trade.views.common import FilteredListView, SectionMixin
 
 from ..forms import ConditionForm, ConditionFormSet, ContractFilterForm, ContractForm, WhatIfForm
 from ..models import Condition, Contract, ContractStatus
-from ..selectors import contract_what_if
+from ..selectors import WhatIfResult, contract_what_if
 from ..services import (
     condition_delete,
     condition_save,
@@ -34,7 +39,12 @@ from ..services import (
 from .common import ServiceFormView, apply_validation_errors, domain_messages
 
 OPEN_STATUSES = (ContractStatus.DRAFT, ContractStatus.ACTIVE)
-CONDITION_PERMISSIONS = ("pricing.add_condition", "pricing.change_condition", "pricing.delete_condition")
+CONDITION_PAGE_SIZE = 50
+CONDITION_PERMISSIONS = (
+    "pricing.add_condition",
+    "pricing.change_condition",
+    "pricing.delete_condition",
+)
 
 
 def contract_queryset() -> QuerySet[Contract]:
@@ -42,7 +52,11 @@ def contract_queryset() -> QuerySet[Contract]:
 
 
 def condition_queryset(contract: Contract) -> QuerySet[Condition]:
-    return contract.conditions.select_related("family", "brand", "article").prefetch_related("tiers")
+    return (
+        contract.conditions.select_related("family", "brand", "article")
+        .prefetch_related("tiers")
+        .order_by("kind", "level", "scope_kind", "pk")
+    )
 
 
 class ContractListView(FilteredListView):
@@ -102,10 +116,27 @@ class ContractDetailView(SectionMixin, PermissionRequiredMixin, TemplateView):
         return super().dispatch(request, *args, **kwargs)
 
     def grid_is_editable(self) -> bool:
-        return self.contract.status in OPEN_STATUSES and self.request.user.has_perms(CONDITION_PERMISSIONS)
+        return self.contract.status in OPEN_STATUSES and self.request.user.has_perms(
+            CONDITION_PERMISSIONS
+        )
+
+    @cached_property
+    def conditions_page(self) -> Page:
+        paginator = Paginator(condition_queryset(self.contract), CONDITION_PAGE_SIZE)
+        return paginator.get_page(self.request.GET.get("page"))
 
     def build_formset(self, data: Any | None) -> BaseFormSet:
-        return ConditionFormSet(data, queryset=condition_queryset(self.contract), prefix="conditions")
+        """The grid of one page of conditions (a contract may hold hundreds). Posted
+        back, the rows are the ids in the form, whatever was added meanwhile."""
+        if data is None:
+            ids = [condition.pk for condition in self.conditions_page.object_list]
+        else:
+            total = data.get("conditions-TOTAL_FORMS", "0")
+            count = int(total) if total.isdigit() else 0
+            posted = [data.get(f"conditions-{index}-id", "") for index in range(count)]
+            ids = [int(pk) for pk in posted if pk.isdigit()]
+        queryset = condition_queryset(self.contract).filter(pk__in=ids)
+        return ConditionFormSet(data, queryset=queryset, prefix="conditions")
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         formset = self.build_formset(None) if self.grid_is_editable() else None
@@ -113,13 +144,23 @@ class ContractDetailView(SectionMixin, PermissionRequiredMixin, TemplateView):
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if self.contract.status not in OPEN_STATUSES:
-            messages.error(request, _("Conditions of an expired or terminated contract cannot change."))
+            messages.error(
+                request, _("Conditions of an expired or terminated contract cannot change.")
+            )
             return HttpResponseRedirect(reverse("pricing:contract_detail", args=[self.contract.pk]))
         formset = self.build_formset(request.POST)
         if formset.is_valid() and self.save_conditions(formset):
-            messages.success(request, _("Conditions of %(contract)s saved.") % {"contract": self.contract.code})
-            return HttpResponseRedirect(reverse("pricing:contract_detail", args=[self.contract.pk]) + "#conditions")
-        messages.error(request, _("The conditions were not saved: please correct the errors below."))
+            messages.success(
+                request, _("Conditions of %(contract)s saved.") % {"contract": self.contract.code}
+            )
+            query = request.GET.urlencode()
+            url = reverse("pricing:contract_detail", args=[self.contract.pk])
+            return HttpResponseRedirect(
+                f"{url}?{query}#conditions" if query else f"{url}#conditions"
+            )
+        messages.error(
+            request, _("The conditions were not saved: please correct the errors below.")
+        )
         return self.render_to_response(self.get_context_data(formset=formset))
 
     def save_conditions(self, formset: BaseFormSet) -> bool:
@@ -173,11 +214,13 @@ class ContractDetailView(SectionMixin, PermissionRequiredMixin, TemplateView):
                 "contract": contract,
                 "impact": contract_impact(contract),
                 "history": contract.status_changes.select_related("changed_by"),
-                "conditions": condition_queryset(contract) if context.get("formset") is None else None,
+                "conditions_page": self.conditions_page,
                 "can_edit": is_open and user.has_perm("pricing.change_contract"),
-                "can_activate": contract.status == ContractStatus.DRAFT and user.has_perm("pricing.change_contract"),
+                "can_activate": contract.status == ContractStatus.DRAFT
+                and user.has_perm("pricing.change_contract"),
                 "can_terminate": is_open and user.has_perm("pricing.change_contract"),
-                "can_what_if": contract.status == ContractStatus.DRAFT,
+                "can_what_if": contract.status == ContractStatus.DRAFT
+                and user.has_perms(ContractWhatIfView.permission_required),
             }
         )
         return context
@@ -272,7 +315,9 @@ class ContractActivateView(ContractTransitionView):
         return contract_activate(self.contract, user=self.request.user)
 
     def success_message(self) -> str:
-        return _("Contract %(code)s is active: its conditions now price.") % {"code": self.contract.code}
+        return _("Contract %(code)s is active: its conditions now price.") % {
+            "code": self.contract.code
+        }
 
 
 class ContractTerminateView(ContractTransitionView):
@@ -283,6 +328,57 @@ class ContractTerminateView(ContractTransitionView):
 
     def success_message(self) -> str:
         return _("Contract %(code)s is terminated.") % {"code": self.contract.code}
+
+
+FIGURES = (
+    "turnover_before",
+    "turnover_after",
+    "discount_before",
+    "discount_after",
+    "margin_before",
+    "margin_after",
+)
+
+
+@dataclass(frozen=True)
+class WhatIfFigures:
+    """Turnover, discount and margin before and after, with the changes."""
+
+    turnover_before: Decimal
+    turnover_after: Decimal
+    discount_before: Decimal
+    discount_after: Decimal
+    margin_before: Decimal
+    margin_after: Decimal
+
+    @property
+    def turnover_change(self) -> Decimal:
+        return self.turnover_after - self.turnover_before
+
+    @property
+    def discount_change(self) -> Decimal:
+        return self.discount_after - self.discount_before
+
+    @property
+    def margin_change(self) -> Decimal:
+        return self.margin_after - self.margin_before
+
+
+@dataclass(frozen=True)
+class WhatIfRow:
+    node: CustomerNode
+    line_count: int
+    figures: WhatIfFigures
+
+
+def what_if_table(result: WhatIfResult) -> tuple[list[WhatIfRow], WhatIfFigures]:
+    rows = [
+        WhatIfRow(
+            row.node, row.line_count, WhatIfFigures(*(getattr(row, name) for name in FIGURES))
+        )
+        for row in result.nodes
+    ]
+    return rows, WhatIfFigures(*(result.total(name) for name in FIGURES))
 
 
 class ContractWhatIfView(SectionMixin, PermissionRequiredMixin, TemplateView):
@@ -297,7 +393,11 @@ class ContractWhatIfView(SectionMixin, PermissionRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         contract = get_object_or_404(contract_queryset(), pk=self.kwargs["pk"])
         form = WhatIfForm(self.request.GET if "until" in self.request.GET else None)
-        until = form.cleaned_data["until"] if form.is_bound and form.is_valid() else form.fields["until"].initial
+        until = (
+            form.cleaned_data["until"]
+            if form.is_bound and form.is_valid()
+            else form.fields["until"].initial
+        )
         result = None
         error = ""
         if not form.is_bound or form.is_valid():
@@ -305,5 +405,15 @@ class ContractWhatIfView(SectionMixin, PermissionRequiredMixin, TemplateView):
                 result = contract_what_if(contract, until=until)
             except DomainError as exc:
                 error = str(exc.message)
-        context.update({"contract": contract, "form": form, "result": result, "error": error})
+        rows, totals = what_if_table(result) if result is not None else ([], None)
+        context.update(
+            {
+                "contract": contract,
+                "form": form,
+                "result": result,
+                "rows": rows,
+                "totals": totals,
+                "error": error,
+            }
+        )
         return context

@@ -26,7 +26,8 @@ def lookup_customers(request: HttpRequest) -> JsonResponse:
     if len(query) >= MIN_QUERY:
         nodes = customer_list(search=query).order_by("depth", "code")[:SUGGESTIONS]
         results = [
-            {"value": node.code, "label": f"{node.name} · {node.get_kind_display()}"} for node in nodes
+            {"value": node.code, "label": f"{node.name} · {node.get_kind_display()}"}
+            for node in nodes
         ]
     return JsonResponse({"results": results})
 

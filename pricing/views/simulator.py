@@ -41,7 +41,13 @@ class PriceSimulatorView(SectionMixin, PermissionRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        form = SimulatorForm(self.request.GET if "customer" in self.request.GET else None)
+        # Submitted means the whole form came back (its article fields always do); a link
+        # carrying only ?customer= (from a contract page) just fills the form in.
+        submitted = "articles" in self.request.GET or "family" in self.request.GET
+        form = SimulatorForm(
+            self.request.GET if submitted else None,
+            initial={"customer": self.request.GET.get("customer", "")},
+        )
         context["form"] = form
         context["max_articles"] = SIMULATOR_MAX_ARTICLES
         if form.is_bound and form.is_valid():
@@ -57,13 +63,19 @@ class PriceSimulatorView(SectionMixin, PermissionRequiredMixin, TemplateView):
             # An article without this packaging cannot be priced per it: say so rather
             # than price one base unit as if it were a case.
             having = set(
-                Packaging.objects.filter(article__in=articles, level=level).values_list("article_id", flat=True)
+                Packaging.objects.filter(article__in=articles, level=level).values_list(
+                    "article_id", flat=True
+                )
             )
             without_packaging = [article for article in articles if article.pk not in having]
             articles = [article for article in articles if article.pk in having]
         lines = [
-            BasketLine(line_id=article.pk, article_id=article.pk, quantity=form.cleaned_data["quantity"],
-                       packaging_level=level)
+            BasketLine(
+                line_id=article.pk,
+                article_id=article.pk,
+                quantity=form.cleaned_data["quantity"],
+                packaging_level=level,
+            )
             for article in articles
         ]
         by_id = {article.pk: article for article in articles}
@@ -78,8 +90,12 @@ class PriceSimulatorView(SectionMixin, PermissionRequiredMixin, TemplateView):
             "node": node,
             "result": result,
             "error": error,
-            "rows": [SimulatedLine(by_id[int(line.line_id)], line) for line in result.lines] if result else [],
-            "unpriced": [by_id[int(line_id)] for line_id in result.unpriced_line_ids] if result else [],
+            "rows": [SimulatedLine(by_id[int(line.line_id)], line) for line in result.lines]
+            if result
+            else [],
+            "unpriced": [by_id[int(line_id)] for line_id in result.unpriced_line_ids]
+            if result
+            else [],
             "without_packaging": without_packaging,
             "unit_label": dict(form.fields["unit"].choices)[form.cleaned_data["unit"]],
             "capped_family_count": form.capped_family_count,

@@ -128,7 +128,10 @@ def test_a_tie_is_refused_at_save_naming_both(setup, admin_user_role):
     other = contract(setup["chain"], "B")
     with pytest.raises(ConditionConflict) as excinfo:
         discount(other, 3, "12")
-    assert f"#{first.pk}" in excinfo.value.message and "B condition" in excinfo.value.message
+    from pricing.services import describe_condition
+
+    assert describe_condition(first) in excinfo.value.message
+    assert excinfo.value.details["conflicts"][0]["with"] == first.pk
     assert not Condition.objects.filter(contract=other).exists()
     # a later start is not a tie: the later one wins on its dates
     later = contract(setup["chain"], "C", valid_from=date(2026, 6, 1))

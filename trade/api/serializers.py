@@ -49,7 +49,7 @@ from trade.models import (
     SupplierContact,
 )
 from trade.selectors import EffectiveSettings, InheritedValue
-from trade.services import article_save, customer_node_save, family_save
+from trade.services import article_save, customer_node_save, family_save, price_list_save
 
 from .permissions import has_permissions
 
@@ -879,9 +879,20 @@ class PaymentTermsSerializer(ModelCleanMixin, serializers.ModelSerializer):
 
 
 class PriceListSerializer(serializers.ModelSerializer):
+    """A price list header; a derived list takes its parent's prices × the coefficient.
+    Writes go through ``price_list_save`` (derivation cycles are refused)."""
+
     class Meta:
         model = PriceList
-        fields = ("id", "code", "name", "currency", "is_active")
+        fields = ("id", "code", "name", "currency", "parent", "coefficient", "valid_from", "valid_to", "is_active")
+
+    def create(self, validated_data: dict[str, Any]) -> PriceList:
+        return price_list_save(PriceList(**validated_data))
+
+    def update(self, instance: PriceList, validated_data: dict[str, Any]) -> PriceList:
+        for name, value in validated_data.items():
+            setattr(instance, name, value)
+        return price_list_save(instance)
 
 
 class DocumentTemplateSerializer(serializers.ModelSerializer):

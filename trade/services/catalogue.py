@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from comptoir.exceptions import ValidationFailed
 
-from ..models import Article, KitComponent
+from ..models import Article, KitComponent, PriceList
 from .parties import _full_clean
 
 
@@ -74,3 +74,19 @@ def kit_components_set(*, kit: Article, components: Iterable[tuple[Article, Deci
     return KitComponent.objects.bulk_create(
         [KitComponent(kit=kit, component=component, quantity=Decimal(quantity)) for component, quantity in wanted]
     )
+
+
+@transaction.atomic
+def price_list_save(price_list: PriceList) -> PriceList:
+    """Create or update a price list header; a derivation cycle (a list derived, however
+    indirectly, from itself) is refused."""
+    _full_clean(price_list)
+    seen = {price_list.pk} if price_list.pk else set()
+    parent = price_list.parent
+    while parent is not None:
+        if parent.pk in seen:
+            raise ValidationFailed({"parent": [_("This derivation would make a cycle.")]})
+        seen.add(parent.pk)
+        parent = parent.parent
+    price_list.save()
+    return price_list

@@ -72,3 +72,99 @@
     sync();
   });
 })();
+
+/* ---------------------------------------------------------------- pricing
+   Condition grid: show only the inputs a row's kind and scope use. Type-ahead for
+   fields keyed by code (customers, articles). Price simulator: fold each line's
+   breakdown. Without this script every input and breakdown simply stays visible. */
+(function () {
+  "use strict";
+
+  // [data-show-for="kind:discount,tiers"] is shown while the row's [data-switch="kind"]
+  // has one of those values, or while it holds an error the user must see.
+  function syncRow(row) {
+    row.querySelectorAll("[data-show-for]").forEach(function (block) {
+      var spec = block.getAttribute("data-show-for").split(":");
+      var control = row.querySelector('[data-switch="' + spec[0] + '"]');
+      if (!control) return;
+      var wanted = spec[1].split(",");
+      block.hidden = wanted.indexOf(control.value) === -1 && !block.querySelector(".errorlist");
+    });
+  }
+  function rowOf(element) { return element.closest("tr, [data-switch-row]"); }
+  document.querySelectorAll("[data-switch]").forEach(function (control) {
+    var row = rowOf(control);
+    if (row) syncRow(row);
+  });
+  document.addEventListener("change", function (event) {
+    var control = event.target.closest && event.target.closest("[data-switch]");
+    if (!control) return;
+    var row = rowOf(control);
+    if (row) syncRow(row);
+  });
+  // Rows added by "Add a line" come from a template: sync them as they appear.
+  document.querySelectorAll("[data-formset] tbody").forEach(function (body) {
+    new MutationObserver(function (records) {
+      records.forEach(function (record) {
+        record.addedNodes.forEach(function (node) {
+          if (node.nodeType === 1 && node.querySelector("[data-switch]")) syncRow(node);
+        });
+      });
+    }).observe(body, { childList: true });
+  });
+
+  // input[data-lookup-url]: suggestions in a <datalist> as the user types.
+  var pending = new WeakMap();
+  document.addEventListener("input", function (event) {
+    var input = event.target;
+    if (!input.matches || !input.matches("input[data-lookup-url]")) return;
+    var query = input.value.trim();
+    if (query.length < 2) return;
+    clearTimeout(pending.get(input));
+    pending.set(input, setTimeout(function () {
+      var url = input.getAttribute("data-lookup-url") + "?q=" + encodeURIComponent(query);
+      fetch(url, { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
+        .then(function (response) { return response.ok ? response.json() : { results: [] }; })
+        .then(function (data) {
+          var listId = input.id + "-suggestions";
+          var list = document.getElementById(listId);
+          if (!list) {
+            list = document.createElement("datalist");
+            list.id = listId;
+            input.insertAdjacentElement("afterend", list);
+            input.setAttribute("list", listId);
+          }
+          list.replaceChildren.apply(list, data.results.map(function (item) {
+            var option = document.createElement("option");
+            option.value = item.value;
+            option.label = item.label;
+            return option;
+          }));
+        })
+        .catch(function () { /* suggestions are a convenience: typing still works */ });
+    }, 180));
+  });
+
+  // Price simulator: each line's breakdown folds under its row.
+  var toggles = document.querySelectorAll(".sim-line .row-toggle");
+  function setOpen(toggle, open) {
+    var detail = document.getElementById(toggle.getAttribute("aria-controls"));
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    if (detail) detail.hidden = !open;
+  }
+  toggles.forEach(function (toggle) {
+    toggle.hidden = false;
+    setOpen(toggle, toggles.length === 1);
+    toggle.addEventListener("click", function () {
+      setOpen(toggle, toggle.getAttribute("aria-expanded") !== "true");
+    });
+  });
+  var expandAll = document.querySelector("[data-expand-all]");
+  if (expandAll && toggles.length) {
+    expandAll.hidden = false;
+    expandAll.addEventListener("click", function () {
+      var open = Array.prototype.some.call(toggles, function (t) { return t.getAttribute("aria-expanded") !== "true"; });
+      toggles.forEach(function (toggle) { setOpen(toggle, open); });
+    });
+  }
+})();
