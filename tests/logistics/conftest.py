@@ -7,13 +7,13 @@ from decimal import Decimal
 
 import pytest
 
-from logistics.models import Location, LocationKind, Receipt, ReceiptLine, Warehouse
-from logistics.services.documents import receipt_post
-from tests import factories
+# Model imports live in the fixtures: the allocation engine tests run without Django.
 
 
 @pytest.fixture
 def warehouse(db):  # noqa: ANN001, ANN201
+    from logistics.models import Location, LocationKind, Warehouse
+
     warehouse = Warehouse.objects.create(code="LYON", name="Entrepôt Lyon")
     for order, code in enumerate(["A-01", "A-02", "B-01"], start=1):
         Location.objects.create(warehouse=warehouse, code=code, picking_order=order)
@@ -28,11 +28,16 @@ def bins(warehouse):  # noqa: ANN001, ANN201
 
 @pytest.fixture
 def yogurt(db):  # noqa: ANN001, ANN201
+    from tests import factories
+
     return factories.ArticleFactory(code="YAOURT", tracking_mode="lot_dlc", shelf_life_days=30)
 
 
 @pytest.fixture
 def receive(warehouse, bins):  # noqa: ANN001, ANN201
+    from logistics.models import Receipt, ReceiptLine
+    from logistics.services.documents import receipt_post
+
     def make(article, quantity, *, lot="", expiry=None, cost="1.0000", location="A-01", serials=(),  # noqa: ANN001, ANN202
              on=date(2026, 6, 1), supplier=None, user=None):
         receipt = Receipt.objects.create(warehouse=warehouse, received_on=on, supplier=supplier)
