@@ -60,8 +60,9 @@ def stock_by_article(*, warehouse_id: int | None = None) -> QuerySet:
         queryset = queryset.filter(location__warehouse_id=warehouse_id)
     return (
         queryset.values("article_id", "article__code", "article__designation")
-        .annotate(on_hand=Sum("on_hand"), reserved=Sum("reserved"), blocked=Sum("blocked"),
-                  available=Sum(F("on_hand") - F("reserved") - F("blocked")))
+        .annotate(on_hand=Sum("on_hand"), reserved=Sum("reserved"), blocked=Sum("blocked"))
+        # The sums shadow the column names: available is computed from the sums.
+        .annotate(available=F("on_hand") - F("reserved") - F("blocked"))
         .filter(Q(on_hand__gt=0) | Q(reserved__gt=0))
         .order_by("article__code")
     )

@@ -13,8 +13,8 @@ from logistics.models import (
     InventoryCount,
     Location,
     Lot,
-    Receipt,
     Recall,
+    Receipt,
     Reservation,
     SerialNumber,
     StockBalance,
@@ -54,8 +54,15 @@ class LotFilter(django_filters.FilterSet):
     class Meta:
         model = Lot
         fields = (
-            "article", "status", "supplier", "number", "expiry_kind", "expiry_before", "expiry_after",
-            "received_before", "received_after",
+            "article",
+            "status",
+            "supplier",
+            "number",
+            "expiry_kind",
+            "expiry_before",
+            "expiry_after",
+            "received_before",
+            "received_after",
         )
 
 
@@ -102,21 +109,35 @@ class StockMoveFilter(django_filters.FilterSet):
     """The movement journal: by article, lot, reason, document, place and date range."""
 
     location = django_filters.ModelChoiceFilter(
-        queryset=Location.objects.all(), method="filter_location",
+        queryset=Location.objects.all(),
+        method="filter_location",
         help_text="Moves into or out of this location.",
     )
     warehouse = django_filters.ModelChoiceFilter(
-        queryset=Warehouse.objects.all(), method="filter_warehouse",
+        queryset=Warehouse.objects.all(),
+        method="filter_warehouse",
         help_text="Moves into or out of this warehouse.",
     )
-    date_from = django_filters.DateFilter(method="filter_date_from", help_text="On or after this day.")
+    date_from = django_filters.DateFilter(
+        method="filter_date_from", help_text="On or after this day."
+    )
     date_to = django_filters.DateFilter(method="filter_date_to", help_text="On or before this day.")
 
     class Meta:
         model = StockMove
         fields = (
-            "article", "lot", "serial", "reason", "document_type", "document_id", "customer_node",
-            "supplier", "location", "warehouse", "date_from", "date_to",
+            "article",
+            "lot",
+            "serial",
+            "reason",
+            "document_type",
+            "document_id",
+            "customer_node",
+            "supplier",
+            "location",
+            "warehouse",
+            "date_from",
+            "date_to",
         )
 
     def filter_location(
@@ -170,7 +191,14 @@ class AssemblyOrderFilter(django_filters.FilterSet):
 class ReservationFilter(django_filters.FilterSet):
     class Meta:
         model = Reservation
-        fields = ("document_type", "document_id", "document_line", "article", "customer_node", "status")
+        fields = (
+            "document_type",
+            "document_id",
+            "document_line",
+            "article",
+            "customer_node",
+            "status",
+        )
 
 
 class RecallFilter(django_filters.FilterSet):

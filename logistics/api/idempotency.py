@@ -80,25 +80,24 @@ def _fingerprint(request: Request) -> str:
     data = request.data
     if isinstance(data, QueryDict):
         data = {key: data.getlist(key) for key in sorted(data)}
-    payload = json.dumps(
-        [request.method, request.path, data], sort_keys=True, cls=JSONEncoder
-    )
+    payload = json.dumps([request.method, request.path, data], sort_keys=True, cls=JSONEncoder)
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def _cache_key(request: Request, key: str) -> str:
-    digest = hashlib.sha256(f"{request.user.pk}:{key}".encode()).hexdigest()
+def idempotency_cache_key(user_id: int, key: str) -> str:
+    """Where the answer to ``key`` sent by that user is kept."""
+    digest = hashlib.sha256(f"{user_id}:{key}".encode()).hexdigest()
     return f"logistics:idempotency:{digest}"
 
 
 def _replay(stored: dict[str, Any], fingerprint: str) -> Response:
-    if stored["fingerprint"] != fingerprint:
-        raise IdempotencyKeyReused(
-            _("This Idempotency-Key was already used for another request."),
-        )
     if stored["state"] != "done":
         raise IdempotencyKeyInUse(
             _("A request with this Idempotency-Key is still being processed; retry later."),
+        )
+    if stored["fingerprint"] != fingerprint:
+        raise IdempotencyKeyReused(
+            _("This Idempotency-Key was already used for another request."),
         )
     response = Response(stored["data"], status=stored["status"])
     response[REPLAYED_HEADER] = "true"
@@ -126,7 +125,7 @@ def idempotent(handler: Handler) -> Handler:
                     ]
                 }
             )
-        cache_key = _cache_key(request, key)
+        cache_key = idempotency_cache_key(request.user.pk, key)
         fingerprint = _fingerprint(request)
         in_flight = {"state": "in_flight", "fingerprint": fingerprint}
         if not cache.add(cache_key, in_flight, IN_FLIGHT_FOR.total_seconds()):

@@ -40,9 +40,9 @@ from logistics.models import (
     Lot,
     LotStatus,
     MoveReason,
+    Recall,
     Receipt,
     ReceiptLine,
-    Recall,
     Reservation,
     ReservationStatus,
     SerialNumber,
@@ -87,7 +87,9 @@ def named_choice_field(
 
 
 LocationKindField = named_choice_field("LocationKindEnum", LocationKind.choices)
-ExpiryKindField = named_choice_field("ExpiryKindEnum", [("", _lazy("undated")), *ExpiryKind.choices])
+ExpiryKindField = named_choice_field(
+    "ExpiryKindEnum", [("", _lazy("undated")), *ExpiryKind.choices]
+)
 LotStatusField = named_choice_field("LotStatusEnum", LotStatus.choices)
 SerialStatusField = named_choice_field("SerialStatusEnum", SerialStatus.choices)
 MoveReasonField = named_choice_field("MoveReasonEnum", MoveReason.choices)
@@ -106,8 +108,10 @@ PlanFlagField = named_choice_field(
 PlanKindField = named_choice_field("PlanKindEnum", [("article", "article"), ("kit", "kit")])
 AdjustmentReasonField = named_choice_field(
     "AdjustmentReasonEnum",
-    [(MoveReason.ADJUSTMENT.value, MoveReason.ADJUSTMENT.label),
-     (MoveReason.SCRAP.value, MoveReason.SCRAP.label)],
+    [
+        (MoveReason.ADJUSTMENT.value, MoveReason.ADJUSTMENT.label),
+        (MoveReason.SCRAP.value, MoveReason.SCRAP.label),
+    ],
 )
 
 
@@ -129,6 +133,20 @@ def lot_of_article(lot: Lot | None, article: Article, field: str) -> dict[str, l
 def child_errors(errors: Mapping[int, Mapping[str, list[str]]], count: int) -> list[dict[str, Any]]:
     """Errors of a nested list as DRF reports them: one entry per item, empty when fine."""
     return [dict(errors.get(index, {})) for index in range(count)]
+
+
+def complete_lines(
+    document: serializers.Serializer,
+    line_class: type[serializers.Serializer],
+    items: list[dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """Lines replace the stored ones whole, even in a PATCH: validate them as complete
+    lines (a partial parent would let their required fields go missing)."""
+    if not document.partial:
+        return items
+    lines = line_class(data=document.initial_data["lines"], many=True)
+    lines.is_valid(raise_exception=True)
+    return list(lines.validated_data)
 
 
 def lock_draft(model: type[Model], pk: int, *, draft: str, what: str) -> Model:
@@ -162,7 +180,15 @@ class WarehouseSerializer(serializers.ModelSerializer):
     class Meta:
         model = Warehouse
         fields = (
-            "id", "code", "name", "gln", "line1", "postal_code", "city", "country", "is_active",
+            "id",
+            "code",
+            "name",
+            "gln",
+            "line1",
+            "postal_code",
+            "city",
+            "country",
+            "is_active",
         )
 
 
@@ -173,8 +199,16 @@ class LocationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Location
         fields = (
-            "id", "warehouse", "warehouse_code", "code", "kind", "zone", "aisle", "level",
-            "picking_order", "is_active",
+            "id",
+            "warehouse",
+            "warehouse_code",
+            "code",
+            "kind",
+            "zone",
+            "aisle",
+            "level",
+            "picking_order",
+            "is_active",
         )
         read_only_fields = fields
 
@@ -187,7 +221,16 @@ class LocationInputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Location
-        fields = ("warehouse", "code", "kind", "zone", "aisle", "level", "picking_order", "is_active")
+        fields = (
+            "warehouse",
+            "code",
+            "kind",
+            "zone",
+            "aisle",
+            "level",
+            "picking_order",
+            "is_active",
+        )
 
     def validate_warehouse(self, warehouse: Warehouse) -> Warehouse:
         if self.instance is not None and self.instance.warehouse_id != warehouse.pk:
@@ -209,8 +252,18 @@ class LotSerializer(serializers.ModelSerializer):
     class Meta:
         model = Lot
         fields = (
-            "id", "article", "article_code", "number", "expiry_date", "expiry_kind",
-            "production_date", "supplier", "supplier_code", "status", "received_on", "created_at",
+            "id",
+            "article",
+            "article_code",
+            "number",
+            "expiry_date",
+            "expiry_kind",
+            "production_date",
+            "supplier",
+            "supplier_code",
+            "status",
+            "received_on",
+            "created_at",
         )
         read_only_fields = fields
 
@@ -227,14 +280,24 @@ class SerialNumberSerializer(serializers.ModelSerializer):
     article_code = serializers.CharField(source="article.code", read_only=True)
     lot_number = code_field("lot.number")
     location_code = code_field("location.code")
-    warehouse = serializers.IntegerField(source="location.warehouse_id", read_only=True, allow_null=True)
+    warehouse = serializers.IntegerField(
+        source="location.warehouse_id", read_only=True, allow_null=True
+    )
     status = SerialStatusField(read_only=True)
 
     class Meta:
         model = SerialNumber
         fields = (
-            "id", "article", "article_code", "number", "lot", "lot_number", "warehouse",
-            "location", "location_code", "status",
+            "id",
+            "article",
+            "article_code",
+            "number",
+            "lot",
+            "lot_number",
+            "warehouse",
+            "location",
+            "location_code",
+            "status",
         )
         read_only_fields = fields
 
@@ -259,9 +322,23 @@ class StockBalanceSerializer(serializers.ModelSerializer):
     class Meta:
         model = StockBalance
         fields = (
-            "id", "article", "article_code", "article_designation", "warehouse", "warehouse_code",
-            "location", "location_code", "lot", "lot_number", "expiry_date", "expiry_kind",
-            "lot_status", "on_hand", "reserved", "blocked", "available",
+            "id",
+            "article",
+            "article_code",
+            "article_designation",
+            "warehouse",
+            "warehouse_code",
+            "location",
+            "location_code",
+            "lot",
+            "lot_number",
+            "expiry_date",
+            "expiry_kind",
+            "lot_status",
+            "on_hand",
+            "reserved",
+            "blocked",
+            "available",
         )
         read_only_fields = fields
 
@@ -280,7 +357,9 @@ class ArticleStockSerializer(serializers.Serializer):
 
 class ByArticleQuerySerializer(serializers.Serializer):
     warehouse = serializers.PrimaryKeyRelatedField(
-        queryset=Warehouse.objects.all(), required=False, help_text="One warehouse; all when absent."
+        queryset=Warehouse.objects.all(),
+        required=False,
+        help_text="One warehouse; all when absent.",
     )
     article = serializers.PrimaryKeyRelatedField(
         queryset=Article.objects.all(), required=False, help_text="One article."
@@ -309,10 +388,30 @@ class StockMoveSerializer(PermissionGatedFieldsMixin, serializers.ModelSerialize
     class Meta:
         model = StockMove
         fields = (
-            "id", "created_at", "reason", "article", "article_code", "quantity", "from_location",
-            "from_location_code", "to_location", "to_location_code", "lot", "lot_number", "serial",
-            "serial_number", "unit_cost", "document_type", "document_id", "document_line",
-            "customer_node", "customer_code", "supplier", "supplier_code", "note", "created_by",
+            "id",
+            "created_at",
+            "reason",
+            "article",
+            "article_code",
+            "quantity",
+            "from_location",
+            "from_location_code",
+            "to_location",
+            "to_location_code",
+            "lot",
+            "lot_number",
+            "serial",
+            "serial_number",
+            "unit_cost",
+            "document_type",
+            "document_id",
+            "document_line",
+            "customer_node",
+            "customer_code",
+            "supplier",
+            "supplier_code",
+            "note",
+            "created_by",
         )
         read_only_fields = tuple(name for name in fields if name != "unit_cost")
 
@@ -325,7 +424,9 @@ class StockAdjustmentInputSerializer(serializers.Serializer):
 
     article = serializers.PrimaryKeyRelatedField(queryset=Article.objects.all())
     location = serializers.PrimaryKeyRelatedField(queryset=Location.objects.all())
-    lot = serializers.PrimaryKeyRelatedField(queryset=Lot.objects.all(), required=False, allow_null=True)
+    lot = serializers.PrimaryKeyRelatedField(
+        queryset=Lot.objects.all(), required=False, allow_null=True
+    )
     serial = serializers.PrimaryKeyRelatedField(
         queryset=SerialNumber.objects.all(), required=False, allow_null=True
     )
@@ -364,15 +465,23 @@ class StockAdjustmentInputSerializer(serializers.Serializer):
         article: Article, serial: SerialNumber | None, quantity: Decimal, location: Location
     ) -> dict[str, list[str]]:
         if serial is None:
-            return {"serial": [_("%(code)s is serial-tracked: give the serial.") % {"code": article.code}]}
+            return {
+                "serial": [
+                    _("%(code)s is serial-tracked: give the serial.") % {"code": article.code}
+                ]
+            }
         if serial.article_id != article.pk:
             return {"serial": [_("This serial belongs to another article.")]}
         if abs(quantity) != 1:
             return {"quantity": [_("A serial is adjusted one unit at a time.")]}
         in_stock = serial.status in (SerialStatus.IN_STOCK, SerialStatus.RESERVED)
         if quantity > 0 and in_stock:
-            return {"serial": [_("This serial is already in stock at %(location)s.")
-                               % {"location": serial.location}]}
+            return {
+                "serial": [
+                    _("This serial is already in stock at %(location)s.")
+                    % {"location": serial.location}
+                ]
+            }
         if quantity < 0 and (not in_stock or serial.location_id != location.pk):
             return {"serial": [_("This serial is not in stock at this location.")]}
         return {}
@@ -403,7 +512,8 @@ class DateQuerySerializer(serializers.Serializer):
 class ValuationQuerySerializer(DateQuerySerializer):
     warehouse = serializers.PrimaryKeyRelatedField(queryset=Warehouse.objects.all(), required=False)
     family = serializers.PrimaryKeyRelatedField(
-        queryset=ArticleFamily.objects.all(), required=False,
+        queryset=ArticleFamily.objects.all(),
+        required=False,
         help_text="Articles of this family and of its sub-families.",
     )
 
@@ -431,7 +541,9 @@ class ValuationSerializer(serializers.Serializer):
 
 class AnomaliesQuerySerializer(DateQuerySerializer):
     count_variance_threshold = serializers.DecimalField(
-        **QUANTITY_FIELD, min_value=Decimal(0), default=Decimal("10"),
+        **QUANTITY_FIELD,
+        min_value=Decimal(0),
+        default=Decimal("10"),
         help_text="Approved count variances above this quantity are reported.",
     )
 
@@ -507,8 +619,12 @@ class TraceDownstreamSerializer(serializers.Serializer):
     first_at = serializers.DateTimeField(read_only=True)
     last_at = serializers.DateTimeField(read_only=True)
     documents = serializers.ListField(child=serializers.CharField(), read_only=True)
-    via_lot = serializers.IntegerField(source="via_lot.pk", read_only=True, allow_null=True,
-                                       help_text="The kit lot the goods left in, if any.")
+    via_lot = serializers.IntegerField(
+        source="via_lot.pk",
+        read_only=True,
+        allow_null=True,
+        help_text="The kit lot the goods left in, if any.",
+    )
     via_lot_number = code_field("via_lot.number")
 
 
@@ -519,7 +635,9 @@ class LotTraceSerializer(serializers.Serializer):
     lot = LotSerializer(read_only=True)
     on_hand = quantity_field()
     reserved = quantity_field()
-    shipped_quantity = quantity_field(help_text="Shipped directly (not inside kits), net of returns.")
+    shipped_quantity = quantity_field(
+        help_text="Shipped directly (not inside kits), net of returns."
+    )
     customer_count = serializers.IntegerField(read_only=True)
     upstream = TraceUpstreamSerializer(many=True, read_only=True)
     downstream = TraceDownstreamSerializer(many=True, read_only=True)
@@ -540,12 +658,19 @@ def recall_affected_rows(traces: Sequence[LotTrace]) -> list[dict[str, Any]]:
     rows = []
     for trace in traces:
         for row in trace.downstream:
-            rows.append({
-                "lot": trace.lot.pk, "lot_number": trace.lot.number,
-                "article_code": trace.lot.article.code, "customer": row.customer,
-                "quantity": row.quantity, "first_at": row.first_at, "last_at": row.last_at,
-                "documents": row.documents, "via_lot": row.via_lot,
-            })
+            rows.append(
+                {
+                    "lot": trace.lot.pk,
+                    "lot_number": trace.lot.number,
+                    "article_code": trace.lot.article.code,
+                    "customer": row.customer,
+                    "quantity": row.quantity,
+                    "first_at": row.first_at,
+                    "last_at": row.last_at,
+                    "documents": row.documents,
+                    "via_lot": row.via_lot,
+                }
+            )
     return rows
 
 
@@ -581,7 +706,9 @@ class RecallInputSerializer(serializers.Serializer):
         queryset=Supplier.objects.all(), required=False, allow_null=True
     )
     article = serializers.PrimaryKeyRelatedField(
-        queryset=Article.objects.all(), required=False, allow_null=True,
+        queryset=Article.objects.all(),
+        required=False,
+        allow_null=True,
         help_text="With supplier: only this article's lots.",
     )
     received_from = serializers.DateField(required=False, allow_null=True)
@@ -602,7 +729,9 @@ class RecallInputSerializer(serializers.Serializer):
             )
         start, end = attrs.get("received_from"), attrs.get("received_to")
         if start and end and start > end:
-            raise serializers.ValidationError({"received_to": [_("The range ends before it starts.")]})
+            raise serializers.ValidationError(
+                {"received_to": [_("The range ends before it starts.")]}
+            )
         return attrs
 
 
@@ -617,8 +746,17 @@ class ReceiptLineSerializer(serializers.ModelSerializer):
     class Meta:
         model = ReceiptLine
         fields = (
-            "id", "article", "article_code", "location", "location_code", "quantity", "unit_cost",
-            "lot_number", "expiry_date", "production_date", "serial_numbers",
+            "id",
+            "article",
+            "article_code",
+            "location",
+            "location_code",
+            "quantity",
+            "unit_cost",
+            "lot_number",
+            "expiry_date",
+            "production_date",
+            "serial_numbers",
         )
         read_only_fields = fields
 
@@ -637,8 +775,19 @@ class ReceiptSerializer(serializers.ModelSerializer):
     class Meta:
         model = Receipt
         fields = (
-            "id", "number", "status", "warehouse", "warehouse_code", "supplier", "supplier_code",
-            "received_on", "reference", "created_by", "created_at", "posted_at", "lines",
+            "id",
+            "number",
+            "status",
+            "warehouse",
+            "warehouse_code",
+            "supplier",
+            "supplier_code",
+            "received_on",
+            "reference",
+            "created_by",
+            "created_at",
+            "posted_at",
+            "lines",
         )
         read_only_fields = fields
 
@@ -655,8 +804,14 @@ class ReceiptLineInputSerializer(serializers.ModelSerializer):
     class Meta:
         model = ReceiptLine
         fields = (
-            "article", "location", "quantity", "unit_cost", "lot_number", "expiry_date",
-            "production_date", "serial_numbers",
+            "article",
+            "location",
+            "quantity",
+            "unit_cost",
+            "lot_number",
+            "expiry_date",
+            "production_date",
+            "serial_numbers",
         )
 
 
@@ -670,6 +825,9 @@ class ReceiptInputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Receipt
         fields = ("warehouse", "supplier", "received_on", "reference", "lines")
+
+    def validate_lines(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return complete_lines(self, ReceiptLineInputSerializer, items)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         warehouse = attrs.get("warehouse") or getattr(self.instance, "warehouse", None)
@@ -685,10 +843,14 @@ class ReceiptInputSerializer(serializers.ModelSerializer):
     @staticmethod
     def _lines_write(receipt: Receipt, lines: list[dict[str, Any]]) -> None:
         ReceiptLine.objects.filter(receipt=receipt).delete()
-        ReceiptLine.objects.bulk_create([
-            ReceiptLine(receipt=receipt, **{**line, "serial_numbers": "\n".join(line["serial_numbers"])})
-            for line in lines
-        ])
+        ReceiptLine.objects.bulk_create(
+            [
+                ReceiptLine(
+                    receipt=receipt, **{**line, "serial_numbers": "\n".join(line["serial_numbers"])}
+                )
+                for line in lines
+            ]
+        )
 
     @transaction.atomic
     def create(self, validated_data: dict[str, Any]) -> Receipt:
@@ -721,8 +883,16 @@ class TransferLineSerializer(serializers.ModelSerializer):
     class Meta:
         model = TransferLine
         fields = (
-            "id", "article", "article_code", "from_location", "from_location_code", "to_location",
-            "to_location_code", "lot", "lot_number", "quantity",
+            "id",
+            "article",
+            "article_code",
+            "from_location",
+            "from_location_code",
+            "to_location",
+            "to_location_code",
+            "lot",
+            "lot_number",
+            "quantity",
         )
         read_only_fields = fields
 
@@ -737,8 +907,18 @@ class TransferSerializer(serializers.ModelSerializer):
     class Meta:
         model = Transfer
         fields = (
-            "id", "number", "status", "from_warehouse", "from_warehouse_code", "to_warehouse",
-            "to_warehouse_code", "created_by", "created_at", "shipped_at", "received_at", "lines",
+            "id",
+            "number",
+            "status",
+            "from_warehouse",
+            "from_warehouse_code",
+            "to_warehouse",
+            "to_warehouse_code",
+            "created_by",
+            "created_at",
+            "shipped_at",
+            "received_at",
+            "lines",
         )
         read_only_fields = fields
 
@@ -767,6 +947,9 @@ class TransferInputSerializer(serializers.ModelSerializer):
         model = Transfer
         fields = ("from_warehouse", "to_warehouse", "lines")
 
+    def validate_lines(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return complete_lines(self, TransferLineInputSerializer, items)
+
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         source = attrs.get("from_warehouse") or self.instance.from_warehouse
         destination = attrs.get("to_warehouse") or self.instance.to_warehouse
@@ -778,10 +961,12 @@ class TransferInputSerializer(serializers.ModelSerializer):
         for index, line in enumerate(attrs.get("lines", [])):
             if line["from_location"].warehouse_id != source.pk:
                 errors.setdefault(index, {})["from_location"] = [
-                    _("This location is not in the warehouse the goods leave.")]
+                    _("This location is not in the warehouse the goods leave.")
+                ]
             if line["to_location"].warehouse_id != destination.pk:
                 errors.setdefault(index, {})["to_location"] = [
-                    _("This location is not in the destination warehouse.")]
+                    _("This location is not in the destination warehouse.")
+                ]
         if errors:
             raise serializers.ValidationError({"lines": child_errors(errors, len(attrs["lines"]))})
         return attrs
@@ -789,12 +974,16 @@ class TransferInputSerializer(serializers.ModelSerializer):
     @staticmethod
     def _lines_write(transfer: Transfer, lines: list[dict[str, Any]]) -> None:
         TransferLine.objects.filter(transfer=transfer).delete()
-        TransferLine.objects.bulk_create([TransferLine(transfer=transfer, **line) for line in lines])
+        TransferLine.objects.bulk_create(
+            [TransferLine(transfer=transfer, **line) for line in lines]
+        )
 
     @transaction.atomic
     def create(self, validated_data: dict[str, Any]) -> Transfer:
         lines = validated_data.pop("lines")
-        transfer = Transfer.objects.create(**validated_data, created_by=self.context["request"].user)
+        transfer = Transfer.objects.create(
+            **validated_data, created_by=self.context["request"].user
+        )
         self._lines_write(transfer, lines)
         return transfer
 
@@ -822,8 +1011,16 @@ class CountLineSerializer(serializers.ModelSerializer):
     class Meta:
         model = CountLine
         fields = (
-            "id", "article", "article_code", "location", "location_code", "lot", "lot_number",
-            "expected", "counted", "variance",
+            "id",
+            "article",
+            "article_code",
+            "location",
+            "location_code",
+            "lot",
+            "lot_number",
+            "expected",
+            "counted",
+            "variance",
         )
         read_only_fields = fields
 
@@ -839,8 +1036,19 @@ class InventoryCountSerializer(serializers.ModelSerializer):
     class Meta:
         model = InventoryCount
         fields = (
-            "id", "number", "status", "warehouse", "warehouse_code", "kind", "location_prefix",
-            "articles", "created_by", "created_at", "approved_by", "approved_at", "lines",
+            "id",
+            "number",
+            "status",
+            "warehouse",
+            "warehouse_code",
+            "kind",
+            "location_prefix",
+            "articles",
+            "created_by",
+            "created_at",
+            "approved_by",
+            "approved_at",
+            "lines",
         )
         read_only_fields = fields
 
@@ -853,7 +1061,9 @@ class InventoryCountInputSerializer(serializers.Serializer):
 
     warehouse = serializers.PrimaryKeyRelatedField(queryset=Warehouse.objects.all())
     kind = CountKindField(default=CountKind.CYCLE.value)
-    location_prefix = serializers.CharField(max_length=30, required=False, default="", allow_blank=True)
+    location_prefix = serializers.CharField(
+        max_length=30, required=False, default="", allow_blank=True
+    )
     articles = serializers.PrimaryKeyRelatedField(
         queryset=Article.objects.all(), many=True, required=False, default=list
     )
@@ -874,7 +1084,9 @@ class CountLineEntrySerializer(serializers.Serializer):
     id = serializers.IntegerField(required=False)
     article = serializers.PrimaryKeyRelatedField(queryset=Article.objects.all(), required=False)
     location = serializers.PrimaryKeyRelatedField(queryset=Location.objects.all(), required=False)
-    lot = serializers.PrimaryKeyRelatedField(queryset=Lot.objects.all(), required=False, allow_null=True)
+    lot = serializers.PrimaryKeyRelatedField(
+        queryset=Lot.objects.all(), required=False, allow_null=True
+    )
     counted = serializers.DecimalField(**QUANTITY_FIELD, min_value=Decimal(0))
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -882,7 +1094,10 @@ class CountLineEntrySerializer(serializers.Serializer):
             missing = [name for name in ("article", "location") if name not in attrs]
             if missing:
                 raise serializers.ValidationError(
-                    {name: [_("Give the line id, or the article and location found.")] for name in missing}
+                    {
+                        name: [_("Give the line id, or the article and location found.")]
+                        for name in missing
+                    }
                 )
             errors = lot_of_article(attrs.get("lot"), attrs["article"], "lot")
             if errors:
@@ -902,7 +1117,9 @@ class CountLinesInputSerializer(serializers.Serializer):
         for index, item in enumerate(items):
             pk = item.get("id")
             if pk is not None and (pk not in known or pk in seen):
-                errors[index] = {"id": [_("This line is not a line of this count, or is listed twice.")]}
+                errors[index] = {
+                    "id": [_("This line is not a line of this count, or is listed twice.")]
+                }
             if pk is None and item["location"].warehouse_id != count.warehouse_id:
                 errors[index] = {"location": [_("This location is not in the counted warehouse.")]}
             if pk is not None:
@@ -919,12 +1136,17 @@ class CountLinesInputSerializer(serializers.Serializer):
             raise InvalidTransition(_("Only a count in progress takes counted quantities."))
         for item in self.validated_data["lines"]:
             if item.get("id") is not None:
-                CountLine.objects.filter(pk=item["id"], count=locked).update(counted=item["counted"])
+                CountLine.objects.filter(pk=item["id"], count=locked).update(
+                    counted=item["counted"]
+                )
             else:
                 CountLine.objects.update_or_create(
-                    count=locked, article=item["article"], location=item["location"], lot=item.get("lot"),
-                    defaults={"counted": item["counted"]}, create_defaults={
-                        "counted": item["counted"], "expected": Decimal(0)},
+                    count=locked,
+                    article=item["article"],
+                    location=item["location"],
+                    lot=item.get("lot"),
+                    defaults={"counted": item["counted"]},
+                    create_defaults={"counted": item["counted"], "expected": Decimal(0)},
                 )
         return locked
 
@@ -943,8 +1165,19 @@ class AssemblyOrderSerializer(serializers.ModelSerializer):
     class Meta:
         model = AssemblyOrder
         fields = (
-            "id", "number", "status", "kind", "kit", "kit_code", "quantity", "location",
-            "location_code", "kit_lot", "kit_lot_number", "created_by", "created_at",
+            "id",
+            "number",
+            "status",
+            "kind",
+            "kit",
+            "kit_code",
+            "quantity",
+            "location",
+            "location_code",
+            "kit_lot",
+            "kit_lot_number",
+            "created_by",
+            "created_at",
         )
         read_only_fields = fields
 
@@ -968,11 +1201,15 @@ class AssemblyOrderInputSerializer(serializers.ModelSerializer):
         return attrs
 
     def create(self, validated_data: dict[str, Any]) -> AssemblyOrder:
-        return AssemblyOrder.objects.create(**validated_data, created_by=self.context["request"].user)
+        return AssemblyOrder.objects.create(
+            **validated_data, created_by=self.context["request"].user
+        )
 
     @transaction.atomic
     def update(self, instance: AssemblyOrder, validated_data: dict[str, Any]) -> AssemblyOrder:
-        locked = lock_draft(AssemblyOrder, instance.pk, draft=DocumentStatus.DRAFT, what=_("Assembly order"))
+        locked = lock_draft(
+            AssemblyOrder, instance.pk, draft=DocumentStatus.DRAFT, what=_("Assembly order")
+        )
         for name, value in validated_data.items():
             setattr(locked, name, value)
         locked.save()
@@ -982,7 +1219,9 @@ class AssemblyOrderInputSerializer(serializers.ModelSerializer):
 @extend_schema_serializer(component_name="ComponentLot")
 class ComponentLotInputSerializer(serializers.Serializer):
     article = serializers.PrimaryKeyRelatedField(queryset=Article.objects.all())
-    lot = serializers.PrimaryKeyRelatedField(queryset=Lot.objects.all(), required=False, allow_null=True)
+    lot = serializers.PrimaryKeyRelatedField(
+        queryset=Lot.objects.all(), required=False, allow_null=True
+    )
     quantity = serializers.DecimalField(**QUANTITY_FIELD, min_value=Decimal("0.001"))
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -999,7 +1238,9 @@ class AssemblyPostInputSerializer(serializers.Serializer):
     the kit lot number (default: the order number)."""
 
     component_lots = ComponentLotInputSerializer(many=True, required=False, default=list)
-    kit_lot_number = serializers.CharField(max_length=40, required=False, default="", allow_blank=True)
+    kit_lot_number = serializers.CharField(
+        max_length=40, required=False, default="", allow_blank=True
+    )
 
     def component_lots_map(self) -> dict[int, list[tuple[Lot | None, Decimal]]]:
         result: dict[int, list[tuple[Lot | None, Decimal]]] = {}
@@ -1023,16 +1264,31 @@ class ReservationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Reservation
         fields = (
-            "id", "document_type", "document_id", "document_line", "article", "article_code",
-            "quantity", "location", "location_code", "lot", "lot_number", "serial", "serial_number",
-            "customer_node", "status", "created_at",
+            "id",
+            "document_type",
+            "document_id",
+            "document_line",
+            "article",
+            "article_code",
+            "quantity",
+            "location",
+            "location_code",
+            "lot",
+            "lot_number",
+            "serial",
+            "serial_number",
+            "customer_node",
+            "status",
+            "created_at",
         )
         read_only_fields = fields
 
 
 @extend_schema_serializer(component_name="ReserveLine")
 class ReserveLineInputSerializer(serializers.Serializer):
-    line_id = serializers.CharField(max_length=40, help_text="The document line, unique in the request.")
+    line_id = serializers.CharField(
+        max_length=40, help_text="The document line, unique in the request."
+    )
     article = serializers.PrimaryKeyRelatedField(queryset=Article.objects.all())
     quantity = serializers.DecimalField(**QUANTITY_FIELD, min_value=Decimal("0.001"))
 
@@ -1200,6 +1456,8 @@ def allocation_context(batch: engine.BatchAllocation) -> dict[str, dict[int, str
             location_ids |= {pick.location_id for pick in sub.picks}
             location_ids |= {s.location_id for detail in sub.shortfall for s in detail.skipped}
     return {
-        "location_codes": dict(Location.objects.filter(pk__in=location_ids).values_list("pk", "code")),
+        "location_codes": dict(
+            Location.objects.filter(pk__in=location_ids).values_list("pk", "code")
+        ),
         "article_codes": dict(Article.objects.filter(pk__in=article_ids).values_list("pk", "code")),
     }

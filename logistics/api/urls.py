@@ -23,12 +23,16 @@ router.register("reservations", views.ReservationViewSet, basename="reservation"
 
 urlpatterns = [
     *router.urls,
-    path("lots/<int:pk>/recall-list.csv", views.LotRecallListView.as_view(), name="lot-recall-list"),
-    path("recalls/<int:pk>/recall-list.csv", views.RecallListView.as_view(), name="recall-recall-list"),
+    path("lots/<int:pk>/recall-list.csv", views.LotRecallListView.as_view(), name="lot-recall-csv"),
+    path(
+        "recalls/<int:pk>/recall-list.csv", views.RecallListView.as_view(), name="recall-recall-csv"
+    ),
     path("stock/by-article/", views.StockByArticleView.as_view(), name="stock-by-article"),
     path("stock/available/", views.StockAvailableView.as_view(), name="stock-available"),
     path("stock/adjustments/", views.StockAdjustmentView.as_view(), name="stock-adjustment"),
     path("stock/valuation/", views.StockValuationView.as_view(), name="stock-valuation"),
     path("stock/anomalies/", views.StockAnomaliesView.as_view(), name="stock-anomalies"),
-    path("stock/replenishment/", views.StockReplenishmentView.as_view(), name="stock-replenishment"),
+    path(
+        "stock/replenishment/", views.StockReplenishmentView.as_view(), name="stock-replenishment"
+    ),
 ]

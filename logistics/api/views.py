@@ -39,9 +39,9 @@ from logistics.models import (
     InventoryCount,
     Location,
     Lot,
+    Recall,
     Receipt,
     ReceiptLine,
-    Recall,
     Reservation,
     SerialNumber,
     StockMove,
@@ -83,7 +83,8 @@ from . import filters, serializers
 from .idempotency import idempotent
 
 VALIDATION_RESPONSE = OpenApiResponse(
-    ApiErrorSerializer, description="The input is refused (``validation_failed``), naming the field or line."
+    ApiErrorSerializer,
+    description="The input is refused (``validation_failed``), naming the field or line.",
 )
 CONFLICT_RESPONSE = OpenApiResponse(
     ApiErrorSerializer,
@@ -225,7 +226,9 @@ class LotViewSet(StockReadViewSet):
         url_path="status",
         url_name="status",
         filter_backends=[],
-        permission_classes=action_permissions({"POST": ["logistics.change_lot"]}, "CanChangeLotStatus"),
+        permission_classes=action_permissions(
+            {"POST": ["logistics.change_lot"]}, "CanChangeLotStatus"
+        ),
     )
     def status_set(self, request: Request, pk: str | None = None) -> Response:
         """Quarantine, block, recall or release a lot. A lot out of ``available`` is
@@ -287,7 +290,13 @@ class StockMoveViewSet(StockReadViewSet):
     to roles that may view costs."""
 
     queryset = StockMove.objects.select_related(
-        "article", "from_location", "to_location", "lot", "serial", "customer_node", "supplier",
+        "article",
+        "from_location",
+        "to_location",
+        "lot",
+        "serial",
+        "customer_node",
+        "supplier",
         "created_by",
     ).order_by("-created_at", "-pk")
     serializer_class = serializers.StockMoveSerializer
@@ -346,7 +355,6 @@ class StockAdjustmentView(StockAPIView):
         IsAuthenticated,
         require_permissions({"POST": ["logistics.add_stockmove"]}, name="CanAdjustStock"),
     )
-    schema = TradeAutoSchema()
 
     @idempotent
     @extend_schema(
@@ -361,13 +369,19 @@ class StockAdjustmentView(StockAPIView):
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         move = stock_adjust(
-            article=data["article"], location=data["location"], quantity=data["quantity"],
-            lot=data.get("lot"), serial=data.get("serial"), note=data["note"], user=request.user,
+            article=data["article"],
+            location=data["location"],
+            quantity=data["quantity"],
+            lot=data.get("lot"),
+            serial=data.get("serial"),
+            note=data["note"],
+            user=request.user,
             reason=data["reason"],
         )
         context = {"request": request, "view": self}
         return Response(
-            serializers.StockMoveSerializer(move, context=context).data, status=status.HTTP_201_CREATED
+            serializers.StockMoveSerializer(move, context=context).data,
+            status=status.HTTP_201_CREATED,
         )
 
 
@@ -463,7 +477,9 @@ class ReceiptViewSet(DraftDocumentViewSet):
     """Goods received: a draft with its lines (lot number, DLC/DDM, serials, unit cost),
     then ``POST …/post/`` creates the lots and serials and moves the goods in."""
 
-    queryset = Receipt.objects.select_related("warehouse", "supplier", "created_by").prefetch_related(
+    queryset = Receipt.objects.select_related(
+        "warehouse", "supplier", "created_by"
+    ).prefetch_related(
         Prefetch("lines", queryset=ReceiptLine.objects.select_related("article", "location"))
     )
     output_serializer_class = serializers.ReceiptSerializer
@@ -481,7 +497,9 @@ class ReceiptViewSet(DraftDocumentViewSet):
         url_path="post",
         url_name="post",
         filter_backends=[],
-        permission_classes=action_permissions({"POST": ["logistics.change_receipt"]}, "CanPostReceipts"),
+        permission_classes=action_permissions(
+            {"POST": ["logistics.change_receipt"]}, "CanPostReceipts"
+        ),
     )
     def post_receipt(self, request: Request, pk: str | None = None) -> Response:
         """Post the draft: lots and serials created, goods moved in at their unit cost
@@ -494,10 +512,14 @@ class ReceiptViewSet(DraftDocumentViewSet):
 class TransferViewSet(DraftDocumentViewSet):
     """Stock sent between warehouses: draft → ``ship`` (in transit) → ``receive``."""
 
-    queryset = Transfer.objects.select_related("from_warehouse", "to_warehouse", "created_by").prefetch_related(
+    queryset = Transfer.objects.select_related(
+        "from_warehouse", "to_warehouse", "created_by"
+    ).prefetch_related(
         Prefetch(
             "lines",
-            queryset=TransferLine.objects.select_related("article", "from_location", "to_location", "lot"),
+            queryset=TransferLine.objects.select_related(
+                "article", "from_location", "to_location", "lot"
+            ),
         )
     )
     output_serializer_class = serializers.TransferSerializer
@@ -514,7 +536,9 @@ class TransferViewSet(DraftDocumentViewSet):
         detail=True,
         methods=["post"],
         filter_backends=[],
-        permission_classes=action_permissions({"POST": ["logistics.change_transfer"]}, "CanShipTransfers"),
+        permission_classes=action_permissions(
+            {"POST": ["logistics.change_transfer"]}, "CanShipTransfers"
+        ),
     )
     def ship(self, request: Request, pk: str | None = None) -> Response:
         """The goods leave their locations for the destination's transit location."""
@@ -526,7 +550,9 @@ class TransferViewSet(DraftDocumentViewSet):
         detail=True,
         methods=["post"],
         filter_backends=[],
-        permission_classes=action_permissions({"POST": ["logistics.change_transfer"]}, "CanReceiveTransfers"),
+        permission_classes=action_permissions(
+            {"POST": ["logistics.change_transfer"]}, "CanReceiveTransfers"
+        ),
     )
     def receive(self, request: Request, pk: str | None = None) -> Response:
         """The goods go from transit to the destination locations."""
@@ -534,7 +560,10 @@ class TransferViewSet(DraftDocumentViewSet):
 
 
 class InventoryCountViewSet(
-    mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Inventory counts: create (the expected quantities freeze), enter counted
     quantities (``PATCH …/lines/``), ``submit``, ``approve`` (variances posted)."""
@@ -543,7 +572,9 @@ class InventoryCountViewSet(
     permission_classes = (IsAuthenticated, RoleModelPermissions)
     pagination_class = ApiPagination
     schema = TradeAutoSchema()
-    queryset = InventoryCount.objects.select_related("warehouse", "created_by", "approved_by").prefetch_related(
+    queryset = InventoryCount.objects.select_related(
+        "warehouse", "created_by", "approved_by"
+    ).prefetch_related(
         "articles",
         Prefetch("lines", queryset=CountLine.objects.select_related("article", "location", "lot")),
     )
@@ -559,7 +590,9 @@ class InventoryCountViewSet(
 
     def output_data(self, count: InventoryCount) -> Any:
         fresh = self.get_queryset().get(pk=count.pk)
-        return serializers.InventoryCountSerializer(fresh, context=self.get_serializer_context()).data
+        return serializers.InventoryCountSerializer(
+            fresh, context=self.get_serializer_context()
+        ).data
 
     @idempotent
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -577,7 +610,9 @@ class InventoryCountViewSet(
         detail=True,
         methods=["patch"],
         filter_backends=[],
-        permission_classes=action_permissions({"PATCH": ["logistics.change_countline"]}, "CanEnterCounts"),
+        permission_classes=action_permissions(
+            {"PATCH": ["logistics.change_countline"]}, "CanEnterCounts"
+        ),
     )
     def lines(self, request: Request, pk: str | None = None) -> Response:
         """Record counted quantities while the count is in progress (sending a line
@@ -589,7 +624,9 @@ class InventoryCountViewSet(
         return Response(self.output_data(payload.save()))
 
     @idempotent
-    @extend_schema(request=None, responses={200: serializers.InventoryCountSerializer, **COMMAND_ERRORS})
+    @extend_schema(
+        request=None, responses={200: serializers.InventoryCountSerializer, **COMMAND_ERRORS}
+    )
     @action(
         detail=True,
         methods=["post"],
@@ -603,7 +640,9 @@ class InventoryCountViewSet(
         return Response(self.output_data(count_submit(self.get_object())))
 
     @idempotent
-    @extend_schema(request=None, responses={200: serializers.InventoryCountSerializer, **COMMAND_ERRORS})
+    @extend_schema(
+        request=None, responses={200: serializers.InventoryCountSerializer, **COMMAND_ERRORS}
+    )
     @action(
         detail=True,
         methods=["post"],
@@ -684,8 +723,12 @@ class RecallViewSet(mixins.CreateModelMixin, StockReadViewSet):
 
     def detail_data(self, recall: Recall) -> Any:
         recall = self.get_queryset().get(pk=recall.pk)
-        recall.affected = serializers.recall_affected_rows([lot_trace(lot) for lot in recall.lots.all()])
-        return serializers.RecallDetailSerializer(recall, context=self.get_serializer_context()).data
+        recall.affected = serializers.recall_affected_rows(
+            [lot_trace(lot) for lot in recall.lots.all()]
+        )
+        return serializers.RecallDetailSerializer(
+            recall, context=self.get_serializer_context()
+        ).data
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return Response(self.detail_data(self.get_object()))
@@ -701,9 +744,13 @@ class RecallViewSet(mixins.CreateModelMixin, StockReadViewSet):
         data = payload.validated_data
         supplier, article = data.get("supplier"), data.get("article")
         recall = recall_open(
-            reference=data["reference"], reason=data["reason"], lots=data.get("lots", []),
-            supplier_id=supplier.pk if supplier else None, article_id=article.pk if article else None,
-            received_from=data.get("received_from"), received_to=data.get("received_to"),
+            reference=data["reference"],
+            reason=data["reason"],
+            lots=data.get("lots", []),
+            supplier_id=supplier.pk if supplier else None,
+            article_id=article.pk if article else None,
+            received_from=data.get("received_from"),
+            received_to=data.get("received_to"),
             user=request.user,
         )
         return Response(self.detail_data(recall), status=status.HTTP_201_CREATED)
@@ -712,11 +759,14 @@ class RecallViewSet(mixins.CreateModelMixin, StockReadViewSet):
 class RecallListView(StockAPIView):
     """The recall list of every lot of a recall as CSV (``;``)."""
 
-    queryset = Recall.objects.prefetch_related(Prefetch("lots", queryset=Lot.objects.select_related("article")))
+    queryset = Recall.objects.prefetch_related(
+        Prefetch("lots", queryset=Lot.objects.select_related("article"))
+    )
     permission_classes = (
         IsAuthenticated,
         require_permissions(
-            {"GET": ["logistics.view_recall", "trade.view_customernode"]}, name="CanListRecalledCustomers"
+            {"GET": ["logistics.view_recall", "trade.view_customernode"]},
+            name="CanListRecalledCustomers",
         ),
     )
 
@@ -753,12 +803,19 @@ class ReservationViewSet(mixins.CreateModelMixin, StockReadViewSet):
         payload = self.get_serializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        lines = [ReserveLine(line["line_id"], line["article"], line["quantity"]) for line in data["lines"]]
+        lines = [
+            ReserveLine(line["line_id"], line["article"], line["quantity"])
+            for line in data["lines"]
+        ]
         try:
             batch = stock_reserve(
-                document_type=data["document_type"], document_id=data["document_id"], lines=lines,
-                warehouse=data["warehouse"], delivery_date=data["delivery_date"],
-                customer_node=data.get("customer_node"), allow_past_ddm=data["allow_past_ddm"],
+                document_type=data["document_type"],
+                document_id=data["document_id"],
+                lines=lines,
+                warehouse=data["warehouse"],
+                delivery_date=data["delivery_date"],
+                customer_node=data.get("customer_node"),
+                allow_past_ddm=data["allow_past_ddm"],
                 user=request.user,
             )
         except InvalidAllocationInput as exc:
@@ -796,8 +853,8 @@ class ReservationViewSet(mixins.CreateModelMixin, StockReadViewSet):
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         released = reservations_release(
-            document_type=data["document_type"], document_id=data["document_id"],
+            document_type=data["document_type"],
+            document_id=data["document_id"],
             document_line=data.get("document_line"),
         )
         return Response(serializers.ReleaseResultSerializer({"released": released}).data)
-

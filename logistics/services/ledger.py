@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from comptoir.exceptions import DomainError
+from comptoir.exceptions import DomainError, ValidationFailed
 from comptoir.money import round_unit_price
 from trade.models import Article, CustomerNode, Supplier
 
@@ -228,6 +228,34 @@ def _serials_follow(specs: Sequence[MoveSpec]) -> None:
             SerialNumber.objects.filter(pk=spec.serial.pk).update(location=spec.to_location, status=SerialStatus.IN_STOCK)
 
 
+def _tracking_check(*, article: Article, location: Location, quantity: Decimal, lot: Lot | None,
+                    serial: SerialNumber | None) -> None:
+    """An adjustment names what the article's tracking needs: its own lot for a lot-
+    tracked article, none otherwise; one serial, ±1, that is (or is not) here."""
+    errors: dict[str, list[str]] = {}
+    tracking = article.tracking_mode
+    if tracking in ("lot", "lot_dlc", "lot_ddm"):
+        if lot is None:
+            errors["lot"] = [_("%(code)s is tracked by lot: say which one.") % {"code": article.code}]
+        elif lot.article_id != article.pk:
+            errors["lot"] = [_("Lot %(lot)s is not a lot of %(code)s.") % {"lot": lot.number, "code": article.code}]
+    elif lot is not None and tracking != "serial":
+        errors["lot"] = [_("%(code)s is not tracked by lot.") % {"code": article.code}]
+    if tracking == "serial":
+        if serial is None or abs(quantity) != 1:
+            errors["serial"] = [_("A serial-numbered article is adjusted one serial at a time.")]
+        elif serial.article_id != article.pk:
+            errors["serial"] = [_("This serial number belongs to another article.")]
+        elif quantity > 0 and serial.location_id is not None:
+            errors["serial"] = [_("Serial %(number)s is already in stock.") % {"number": serial.number}]
+        elif quantity < 0 and serial.location_id != location.pk:
+            errors["serial"] = [_("Serial %(number)s is not at this location.") % {"number": serial.number}]
+    elif serial is not None:
+        errors["serial"] = [_("%(code)s has no serial numbers.") % {"code": article.code}]
+    if errors:
+        raise ValidationFailed(errors)
+
+
 @transaction.atomic
 def stock_adjust(
     *, article: Article, location: Location, quantity: Decimal, lot: Lot | None = None,
@@ -239,6 +267,7 @@ def stock_adjust(
         raise DomainError(_("Say why the stock is adjusted."), code="note_required", field="note")
     if quantity == 0:
         raise DomainError(_("An adjustment of zero changes nothing."), code="invalid_quantity", field="quantity")
+    _tracking_check(article=article, location=location, quantity=quantity, lot=lot, serial=serial)
     spec = MoveSpec(
         article=article, quantity=abs(quantity), reason=reason, lot=lot, serial=serial, note=note,
         from_location=location if quantity < 0 else None, to_location=location if quantity > 0 else None,

@@ -285,3 +285,18 @@ def test_the_anomalies_report_finds_expired_dlc_on_hand(receive, yogurt):
     receive(yogurt, "5", lot="OLD", expiry=date(2026, 6, 5))
     kinds = {a.kind for a in stock_anomalies(on_date=date(2026, 6, 6))}
     assert "expired_dlc" in kinds and "ledger_mismatch" not in kinds
+
+
+def test_an_adjustment_names_what_the_tracking_needs(receive, yogurt, bins):
+    receive(yogurt, "5", lot="A", expiry=date(2026, 6, 25))
+    with pytest.raises(ValidationFailed) as excinfo:
+        stock_adjust(article=yogurt, location=bins["A-01"], quantity=D("-1"), note="casse")
+    assert "lot" in excinfo.value.errors
+    kettle = factories.ArticleFactory(tracking_mode="serial")
+    receive(kettle, "1", serials=["K1"])
+    serial = SerialNumber.objects.get(number="K1")
+    with pytest.raises(ValidationFailed) as excinfo:
+        stock_adjust(article=kettle, location=bins["A-01"], quantity=D("1"), serial=serial, note="double")
+    assert "serial" in excinfo.value.errors
+    stock_adjust(article=kettle, location=bins["A-01"], quantity=D("-1"), serial=serial, note="volé")
+    assert SerialNumber.objects.get(number="K1").location is None
