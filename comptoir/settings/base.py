@@ -172,3 +172,13 @@ LOGGING = {
 CELERY_BEAT_SCHEDULE = {
     "expire-contracts-daily": {"task": "pricing.expire_contracts", "schedule": 60 * 60 * 6},
 }
+
+# A shared cache (Redis in production) keeps API idempotency keys across processes;
+# without CACHE_URL each process has its own memory cache (demo, tests).
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["CACHE_URL"]}
+        if os.environ.get("CACHE_URL")
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
