@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from comptoir.identifiers import compact_digits
+from trade.forms import ANY_LABEL, YES_NO_ANY, TreeChoiceField
 from trade.models import Article, ArticleFamily, KitKind, Supplier
 from trade.selectors import article_by_gtin
 
@@ -46,8 +47,6 @@ from .models import (
     Warehouse,
 )
 
-ANY_LABEL = _("All")
-NBSP = "\u00a0"
 QUANTITY = {"max_digits": 14, "decimal_places": 3}
 
 
@@ -157,6 +156,12 @@ def warehouses() -> Any:
     return Warehouse.objects.filter(is_active=True).order_by("code")
 
 
+def single_warehouse_id() -> int | None:
+    """The warehouse to propose when there is only one."""
+    only = list(warehouses().values_list("pk", flat=True)[:2])
+    return only[0] if len(only) == 1 else None
+
+
 class BaseLineFormSet(BaseInlineFormSet):
     """Document lines: at least one, and service refusals shown above the lines."""
 
@@ -171,6 +176,7 @@ class ReceiptForm(forms.ModelForm):
     class Meta:
         model = Receipt
         fields = ["warehouse", "supplier", "received_on", "reference"]
+        labels = {"warehouse": _("Warehouse"), "supplier": _("Supplier")}
         widgets = {"received_on": DateInput()}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -178,10 +184,8 @@ class ReceiptForm(forms.ModelForm):
         self.fields["warehouse"].queryset = warehouses()
         self.fields["supplier"].queryset = Supplier.objects.filter(is_active=True).order_by("name")
         if self.instance.pk is None and not self.is_bound:
-            self.initial.setdefault("received_on", timezone.localdate())
-            only = list(warehouses()[:2])
-            if len(only) == 1:
-                self.initial.setdefault("warehouse", only[0].pk)
+            self.initial["received_on"] = self.initial.get("received_on") or timezone.localdate()
+            self.initial["warehouse"] = self.initial.get("warehouse") or single_warehouse_id()
 
 
 class ReceiptLineForm(forms.ModelForm):
@@ -386,10 +390,8 @@ class AdjustmentForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["warehouse"].queryset = warehouses()
-        if not self.is_bound:
-            only = list(warehouses()[:2])
-            if len(only) == 1:
-                self.initial.setdefault("warehouse", only[0].pk)
+        if not self.is_bound and not self.initial.get("warehouse"):
+            self.initial["warehouse"] = single_warehouse_id()
         self.fields["location"].warehouse = warehouse_of(self, "warehouse")  # type: ignore[attr-defined]
         self.lot: Lot | None = None
         self.serial: SerialNumber | None = None
@@ -448,6 +450,7 @@ class CountOpenForm(forms.ModelForm):
     class Meta:
         model = InventoryCount
         fields = ["warehouse", "kind", "location_prefix"]
+        labels = {"warehouse": _("Warehouse")}
         widgets = {"kind": forms.RadioSelect}
         help_texts = {"location_prefix": _("For example A- counts every bin of zone A.")}
 
@@ -523,13 +526,47 @@ class CountFilterForm(forms.Form):
     )
 
 
+class CountFoundLineForm(forms.Form):
+    """Stock found where the count expected none: a line of its own."""
+
+    article = ArticleCodeField()
+    location = LocationCodeField()
+    lot_number = forms.CharField(
+        label=_("Lot number"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"size": 10}),
+    )
+    counted = forms.DecimalField(label=_("Counted"), min_value=Decimal(0), **QUANTITY)
+
+    def __init__(self, *args: Any, warehouse: Warehouse, **kwargs: Any) -> None:
+        super().__init__(*args, prefix="found", **kwargs)
+        self.fields["location"].warehouse = warehouse  # type: ignore[attr-defined]
+        self.lot: Lot | None = None
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        article: Article | None = cleaned.get("article")
+        number = cleaned.get("lot_number", "").strip()
+        if article is not None and number:
+            self.lot = lot_of(article, number)
+            if self.lot is None:
+                self.add_error(
+                    "lot_number",
+                    _("%(article)s has no lot %(lot)s.") % {"article": article.code, "lot": number},
+                )
+        return cleaned
+
+
 class CountLineFilterForm(forms.Form):
     location = forms.CharField(
         label=_("Locations starting with"),
         required=False,
         widget=forms.TextInput(attrs={"size": 10}),
     )
-    q = forms.CharField(label=_("Article"), required=False, widget=forms.TextInput(attrs={"size": 12}))
+    q = forms.CharField(
+        label=_("Article"), required=False, widget=forms.TextInput(attrs={"size": 12})
+    )
     only = forms.ChoiceField(
         label=_("Show"),
         required=False,
@@ -564,10 +601,8 @@ class AssemblyForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["warehouse"].queryset = warehouses()
-        if not self.is_bound:
-            only = list(warehouses()[:2])
-            if len(only) == 1:
-                self.initial.setdefault("warehouse", only[0].pk)
+        if not self.is_bound and not self.initial.get("warehouse"):
+            self.initial["warehouse"] = single_warehouse_id()
         self.fields["location"].warehouse = warehouse_of(self, "warehouse")  # type: ignore[attr-defined]
 
     def clean_kit(self) -> Article:
@@ -584,7 +619,9 @@ class AssemblyPostForm(forms.Form):
         label=_("Kit lot number"),
         max_length=40,
         required=False,
-        widget=forms.TextInput(attrs={"placeholder": _("Kit lot (empty: order number)"), "size": 24}),
+        widget=forms.TextInput(
+            attrs={"placeholder": _("Kit lot (empty: order number)"), "size": 24}
+        ),
     )
 
 
@@ -617,7 +654,9 @@ class RecallForm(forms.Form):
         label=_("Lot numbers"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("One per line (or separated by spaces). Give the article when two articles share a number."),
+        help_text=_(
+            "One per line (or separated by spaces). Give the article when two articles share a number."
+        ),
     )
     supplier = forms.ModelChoiceField(
         label=_("Every lot of the supplier"),
@@ -658,7 +697,9 @@ class RecallForm(forms.Form):
             elif found[0] not in self.lots:
                 self.lots.append(found[0])
         if not numbers and cleaned.get("supplier") is None and "lot_numbers" not in self.errors:
-            raise forms.ValidationError(_("Give lot numbers, or a supplier whose lots are recalled."))
+            raise forms.ValidationError(
+                _("Give lot numbers, or a supplier whose lots are recalled.")
+            )
         start, end = cleaned.get("received_from"), cleaned.get("received_to")
         if start and end and start > end:
             self.add_error("received_to", _("The end of the range is before its start."))
@@ -685,17 +726,12 @@ class StockArticleFilterForm(forms.Form):
     warehouse = forms.ModelChoiceField(
         label=_("Warehouse"), required=False, empty_label=ANY_LABEL, queryset=warehouses()
     )
-    family = forms.ModelChoiceField(
+    family = TreeChoiceField(
         label=_("Family"),
         required=False,
         empty_label=ANY_LABEL,
         queryset=ArticleFamily.objects.order_by("path"),
     )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        family: forms.ModelChoiceField = self.fields["family"]  # type: ignore[assignment]
-        family.label_from_instance = lambda obj: f"{NBSP * 3 * obj.depth}{obj.code} — {obj.name}"  # type: ignore[method-assign]
 
 
 class StockLocationFilterForm(forms.Form):
@@ -708,12 +744,16 @@ class StockLocationFilterForm(forms.Form):
         label=_("Warehouse"), required=False, empty_label=ANY_LABEL, queryset=warehouses()
     )
     location = forms.CharField(
-        label=_("Locations starting with"), required=False, widget=forms.TextInput(attrs={"size": 10})
+        label=_("Locations starting with"),
+        required=False,
+        widget=forms.TextInput(attrs={"size": 10}),
     )
     kind = forms.ChoiceField(
         label=_("Location kind"), required=False, choices=[("", ANY_LABEL), *LocationKind.choices]
     )
-    lot = forms.CharField(label=_("Lot number"), required=False, widget=forms.TextInput(attrs={"size": 10}))
+    lot = forms.CharField(
+        label=_("Lot number"), required=False, widget=forms.TextInput(attrs={"size": 10})
+    )
     article = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 
@@ -724,7 +764,6 @@ EXPIRY_CHOICES = [
     ("30", _("Within 30 days")),
     ("none", _("No date")),
 ]
-YES_NO_ANY = [("", ANY_LABEL), ("yes", _("Yes")), ("no", _("No"))]
 
 
 class LotFilterForm(forms.Form):
@@ -762,7 +801,9 @@ class MoveFilterForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"placeholder": _("Code or GTIN"), "size": 12}),
     )
-    lot = forms.CharField(label=_("Lot number"), required=False, widget=forms.TextInput(attrs={"size": 10}))
+    lot = forms.CharField(
+        label=_("Lot number"), required=False, widget=forms.TextInput(attrs={"size": 10})
+    )
     reason = forms.ChoiceField(
         label=_("Reason"), required=False, choices=[("", ANY_LABEL), *MoveReason.choices]
     )
@@ -783,7 +824,7 @@ class ValuationForm(forms.Form):
     warehouse = forms.ModelChoiceField(
         label=_("Warehouse"), required=False, empty_label=ANY_LABEL, queryset=warehouses()
     )
-    family = forms.ModelChoiceField(
+    family = TreeChoiceField(
         label=_("Family"),
         required=False,
         empty_label=ANY_LABEL,
@@ -792,8 +833,7 @@ class ValuationForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        family: forms.ModelChoiceField = self.fields["family"]  # type: ignore[assignment]
-        family.label_from_instance = lambda obj: f"{NBSP * 3 * obj.depth}{obj.code} — {obj.name}"  # type: ignore[method-assign]
+        self.fields["on_date"].initial = timezone.localdate()
 
     def clean_on_date(self) -> date:
         return self.cleaned_data.get("on_date") or timezone.localdate()

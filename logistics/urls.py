@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import assemblies, counts, lots, receipts, recalls, reports, stock, transfers
+from .views import assemblies, counts, lots, recalls, receipts, reports, stock, transfers
 
 app_name = "logistics"
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView
 
 from comptoir.exceptions import ValidationFailed
-from trade.views.common import FilteredListView
+from trade.views.common import FilteredListView, SectionMixin
 
 from ..forms import AssemblyFilterForm, AssemblyForm, AssemblyPostForm
 from ..models import AssemblyOrder, DocumentStatus, StockMove
@@ -35,9 +35,7 @@ class AssemblyListView(FilteredListView):
         queryset = AssemblyOrder.objects.select_related("kit", "location__warehouse", "kit_lot")
         search = filters.get("q", "").strip()
         if search:
-            queryset = queryset.filter(
-                Q(kit__code__icontains=search) | Q(number__icontains=search)
-            )
+            queryset = queryset.filter(Q(kit__code__icontains=search) | Q(number__icontains=search))
         if filters.get("status"):
             queryset = queryset.filter(status=filters["status"])
         return queryset.order_by("-created_at", "-pk")
@@ -64,15 +62,18 @@ class AssemblyCreateView(StockFormView):
             order = assembly_post(
                 order, kit_lot_number=form.cleaned_data["kit_lot_number"], user=self.request.user
             )
-            self.success_message = gettext_lazy("Assembly order %(object)s posted: the kits are in stock.")
+            self.success_message = gettext_lazy(
+                "Assembly order %(object)s posted: the kits are in stock."
+            )
         return order
 
     def success_url(self, obj: Any) -> str:
         return reverse("logistics:assembly_detail", args=[obj.pk])
 
 
-class AssemblyDetailView(ExpiryContextMixin, PermissionRequiredMixin, DetailView):
+class AssemblyDetailView(ExpiryContextMixin, SectionMixin, PermissionRequiredMixin, DetailView):
     permission_required = "logistics.view_assemblyorder"
+    section = "assemblies"
     template_name = "logistics/assemblies/detail.html"
     context_object_name = "order"
     queryset = AssemblyOrder.objects.select_related(
@@ -82,7 +83,6 @@ class AssemblyDetailView(ExpiryContextMixin, PermissionRequiredMixin, DetailView
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         order: AssemblyOrder = self.object
-        context["section"] = "assemblies"
         context["components"] = order.kit.components.select_related("component").order_by(
             "component__code"
         )

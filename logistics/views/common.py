@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from comptoir.exceptions import DomainError, ValidationFailed
-from trade.views.common import FormWithInlinesView, SectionMixin
+from trade.views.common import FormWithInlinesView
 
 from ..models import AssemblyOrder, InventoryCount, Location, LocationKind, Receipt, Transfer
 
@@ -35,7 +35,9 @@ EXPIRY_SOON_DAYS = 7
 def error_messages(exc: DomainError) -> list[str]:
     """Every message a refusal carries, for a page-level error."""
     if isinstance(exc, ValidationFailed):
-        return [str(message) for field_messages in exc.errors.values() for message in field_messages]
+        return [
+            str(message) for field_messages in exc.errors.values() for message in field_messages
+        ]
     return [str(exc.message)]
 
 
@@ -87,7 +89,7 @@ class StockFormView(FormWithInlinesView):
         return context
 
 
-class DocumentActionView(SectionMixin, PermissionRequiredMixin, View):
+class DocumentActionView(PermissionRequiredMixin, View):
     """A POST that moves a document through one transition service, then back to the
     document. A refusal is shown as page errors; the service's transaction wrote nothing."""
 
@@ -161,7 +163,9 @@ def document_refs(pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Doc
                 numbers[(document_type, document_id)], reverse(url_name, args=[int(document_id)])
             )
         else:
-            result[(document_type, document_id)] = DocumentRef(f"{document_type} {document_id}".strip())
+            result[(document_type, document_id)] = DocumentRef(
+                f"{document_type} {document_id}".strip()
+            )
     return result
 
 

@@ -23,17 +23,33 @@ from django.views.generic import TemplateView
 
 from comptoir.exceptions import DomainError, InvalidTransition
 from comptoir.money import round_amount
+from trade.forms import plain_decimal
+from trade.models import Article
 from trade.views.common import FilteredListView, SectionMixin
 
-from ..forms import CountEntryForm, CountFilterForm, CountLineFilterForm, CountOpenForm
-from ..models import CountLine, CountStatus, InventoryCount
+from ..forms import (
+    CountEntryForm,
+    CountFilterForm,
+    CountFoundLineForm,
+    CountLineFilterForm,
+    CountOpenForm,
+)
+from ..models import CountLine, CountStatus, InventoryCount, Location, Lot
+from ..selectors import balance_read
 from ..services.documents import count_approve, count_open, count_submit
-from .common import DocumentActionView, ExpiryContextMixin, StockFormView, error_messages
+from .common import (
+    DocumentActionView,
+    StockFormView,
+    error_messages,
+    location_choices,
+)
 from .stock import search_articles
 
 # Lines per page of the entry grid: a full count has thousands; one page is one POST.
 COUNT_PAGE = 100
+# As the API: counters enter quantities; submitting and approving change the count.
 ENTRY_PERMISSION = "logistics.change_countline"
+SUBMIT_PERMISSION = "logistics.change_inventorycount"
 APPROVE_PERMISSION = "logistics.change_inventorycount"
 
 
@@ -97,6 +113,39 @@ def count_entries_record(count: InventoryCount, *, counted: dict[int, Decimal | 
     return len(lines)
 
 
+@transaction.atomic
+def count_line_found(
+    count: InventoryCount,
+    *,
+    article: Article,
+    location: Location,
+    lot: Lot | None,
+    counted: Decimal,
+) -> CountLine:
+    """Record stock found on a key the count did not freeze. Its expected quantity is
+    the balance's on hand now (zero where there was none), so that approval posts only
+    what the count found beyond the books. A key already in the count takes the new
+    counted quantity."""
+    locked = InventoryCount.objects.select_for_update().get(pk=count.pk)
+    if locked.status != CountStatus.COUNTING:
+        raise InvalidTransition(_("Only a count in progress takes counted quantities."))
+    balance = balance_read(
+        article_id=article.pk, location_id=location.pk, lot_id=lot.pk if lot else None
+    )
+    line, _created = CountLine.objects.update_or_create(
+        count=locked,
+        article=article,
+        location=location,
+        lot=lot,
+        defaults={"counted": counted},
+        create_defaults={
+            "counted": counted,
+            "expected": balance.on_hand if balance else Decimal(0),
+        },
+    )
+    return line
+
+
 @dataclass(frozen=True)
 class CountRow:
     line: CountLine
@@ -123,14 +172,7 @@ def count_rows(lines: list[CountLine], form: CountEntryForm | None) -> list[Coun
     return rows
 
 
-def plain(value: Decimal | None) -> Decimal | None:
-    """18.000 → 18 in an input, 1.500 → 1.5."""
-    if value is None:
-        return None
-    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
-
-
-class CountDetailView(ExpiryContextMixin, SectionMixin, PermissionRequiredMixin, TemplateView):
+class CountDetailView(SectionMixin, PermissionRequiredMixin, TemplateView):
     """The count's lines a page at a time: an entry grid while counting (inputs in
     location order, Tab goes to the next), the variances once counted."""
 
@@ -160,7 +202,9 @@ class CountDetailView(ExpiryContextMixin, SectionMixin, PermissionRequiredMixin,
     def line_queryset(self) -> QuerySet[CountLine]:
         return self.count.lines.select_related(
             "article__average_cost", "location__warehouse", "lot"
-        ).order_by("location__picking_order", "location__code", "article__code", "lot__expiry_date", "pk")
+        ).order_by(
+            "location__picking_order", "location__code", "article__code", "lot__expiry_date", "pk"
+        )
 
     def filtered_lines(self, filters: dict[str, Any]) -> QuerySet[CountLine]:
         queryset = self.line_queryset()
@@ -182,28 +226,41 @@ class CountDetailView(ExpiryContextMixin, SectionMixin, PermissionRequiredMixin,
     def entry_form(self, lines: list[CountLine], data: Any | None = None) -> CountEntryForm:
         form = CountEntryForm(data, lines=lines)
         for line in lines:
-            form.fields[form.name_of(line)].initial = plain(line.counted)
+            form.fields[form.name_of(line)].initial = (
+                plain_decimal(line.counted) if line.counted is not None else None
+            )
         return form
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.has_perm(ENTRY_PERMISSION):
             raise PermissionDenied
-        ids = [int(key[5:]) for key in request.POST if key.startswith("line-") and key[5:].isdigit()]
+        if "add_line" in request.POST:
+            return self.add_found_line(request)
+        ids = [
+            int(key[5:]) for key in request.POST if key.startswith("line-") and key[5:].isdigit()
+        ]
         lines = list(self.line_queryset().filter(pk__in=ids))
         form = self.entry_form(lines, request.POST)
         if not form.is_valid():
-            messages.error(request, _("The counts were not saved: please correct the errors below."))
+            messages.error(
+                request, _("The counts were not saved: please correct the errors below.")
+            )
             return self.render_to_response(self.get_context_data(entry_form=form))
+        submitting = "submit" in request.POST
+        if submitting and not request.user.has_perm(SUBMIT_PERMISSION):
+            raise PermissionDenied
         try:
             written = count_entries_record(self.count, counted=form.counted())
-            if "submit" in request.POST:
+            if submitting:
                 count_submit(self.count)
         except DomainError as exc:
             for message in error_messages(exc):
                 messages.error(request, message)
         else:
-            if "submit" in request.POST:
-                messages.success(request, _("Count %(count)s submitted for approval.") % {"count": self.count})
+            if submitting:
+                messages.success(
+                    request, _("Count %(count)s submitted for approval.") % {"count": self.count}
+                )
             else:
                 messages.success(request, _("%(n)s counted quantities saved.") % {"n": written})
         query = request.GET.copy()
@@ -212,6 +269,32 @@ class CountDetailView(ExpiryContextMixin, SectionMixin, PermissionRequiredMixin,
             query["page"] = str(int(page) + 1 if page.isdigit() else 2)
         url = reverse("logistics:count_detail", args=[self.count.pk])
         return HttpResponseRedirect(f"{url}?{query.urlencode()}" if query else url)
+
+    def add_found_line(self, request: HttpRequest) -> HttpResponse:
+        form = CountFoundLineForm(request.POST, warehouse=self.count.warehouse)
+        if not form.is_valid():
+            messages.error(request, _("The line was not added: please correct the errors below."))
+            return self.render_to_response(self.get_context_data(found_form=form))
+        try:
+            line = count_line_found(
+                self.count,
+                article=form.cleaned_data["article"],
+                location=form.cleaned_data["location"],
+                lot=form.lot,
+                counted=form.cleaned_data["counted"],
+            )
+        except DomainError as exc:
+            for message in error_messages(exc):
+                messages.error(request, message)
+        else:
+            messages.success(
+                request,
+                _("%(article)s at %(location)s added to the count.")
+                % {"article": line.article.code, "location": line.location.code},
+            )
+        url = reverse("logistics:count_detail", args=[self.count.pk])
+        query = request.GET.urlencode()
+        return HttpResponseRedirect(f"{url}?{query}" if query else url)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -224,9 +307,9 @@ class CountDetailView(ExpiryContextMixin, SectionMixin, PermissionRequiredMixin,
             # A re-shown form keeps what was typed; its lines are the ones posted.
             lines = form.lines
         stats = self.count.lines.aggregate(
-            total=Count("pk"),
-            counted=Count("pk", filter=Q(counted__isnull=False)),
-            variances=Count("pk", filter=Q(counted__isnull=False) & ~Q(counted=F("expected"))),
+            line_total=Count("pk"),
+            counted_total=Count("pk", filter=Q(counted__isnull=False)),
+            variance_total=Count("pk", filter=Q(counted__isnull=False) & ~Q(counted=F("expected"))),
         )
         filter_form = self.filter_form()
         context.update(
@@ -241,17 +324,22 @@ class CountDetailView(ExpiryContextMixin, SectionMixin, PermissionRequiredMixin,
                 "stats": stats,
                 "can_enter": self.can_enter(),
                 "can_submit": self.count.status == CountStatus.COUNTING
-                and self.request.user.has_perm(ENTRY_PERMISSION),
+                and self.request.user.has_perm(SUBMIT_PERMISSION),
                 "can_approve": self.count.status == CountStatus.SUBMITTED
                 and self.request.user.has_perm(APPROVE_PERMISSION),
                 "articles": self.count.articles.order_by("code"),
+                "found_form": kwargs.get("found_form")
+                or (
+                    CountFoundLineForm(warehouse=self.count.warehouse) if self.can_enter() else None
+                ),
+                "location_choices": location_choices() if self.can_enter() else [],
             }
         )
         return context
 
 
 class CountSubmitView(DocumentActionView):
-    permission_required = ENTRY_PERMISSION
+    permission_required = SUBMIT_PERMISSION
     model = InventoryCount
     detail_url_name = "logistics:count_detail"
     success_text = gettext_lazy("Count %(object)s submitted for approval.")

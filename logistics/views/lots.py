@@ -23,7 +23,14 @@ from comptoir.exceptions import DomainError
 from trade.views.common import SectionMixin
 
 from ..models import Lot, LotStatus, Reservation, ReservationStatus
-from ..selectors import LotTrace, TraceDownstream, TraceUpstream, lot_trace, recall_customers_csv, stock_balances
+from ..selectors import (
+    LotTrace,
+    TraceDownstream,
+    TraceUpstream,
+    lot_trace,
+    recall_customers_csv,
+    stock_balances,
+)
 from ..services.recall import lot_status_set
 from .common import DocumentRef, ExpiryContextMixin, document_refs, error_messages, split_document
 
@@ -103,7 +110,9 @@ def lot_queryset() -> Any:
 
 
 def available_actions(lot: Lot) -> list[tuple[str, LotAction]]:
-    return [(name, action) for name, action in LOT_ACTIONS.items() if lot.status in action.allowed_from]
+    return [
+        (name, action) for name, action in LOT_ACTIONS.items() if lot.status in action.allowed_from
+    ]
 
 
 class LotCardView(ExpiryContextMixin, SectionMixin, PermissionRequiredMixin, DetailView):

@@ -25,7 +25,13 @@ from ..forms import RecallFilterForm, RecallForm, recall_reference_suggestion
 from ..models import Lot, Recall
 from ..selectors import LotTrace, TraceDownstream, lot_trace, recall_customers_csv
 from ..services.recall import recall_open
-from .common import DocumentRef, ExpiryContextMixin, as_validation_failed, document_refs, split_document
+from .common import (
+    DocumentRef,
+    ExpiryContextMixin,
+    as_validation_failed,
+    document_refs,
+    split_document,
+)
 from .lots import csv_response
 
 
@@ -119,7 +125,10 @@ def affected_rows(traces: list[LotTrace]) -> list[AffectedRow]:
     for node in CustomerNode.objects.filter(pk__in=node_ids).prefetch_related("contacts"):
         contacts[node.pk] = next(iter(node.contacts.all()), None)
     refs = document_refs(
-        split_document(name) for trace in traces for row in trace.downstream for name in row.documents
+        split_document(name)
+        for trace in traces
+        for row in trace.downstream
+        for name in row.documents
     )
     return [
         AffectedRow(

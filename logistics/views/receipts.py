@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView
 
-from trade.views.common import FilteredListView
+from trade.views.common import FilteredListView, SectionMixin
 
 from ..forms import ReceiptFilterForm, ReceiptForm, ReceiptLineFormSet, warehouse_of
 from ..models import DocumentStatus, Lot, Receipt, StockMove
@@ -91,7 +91,9 @@ class ReceiptFormView(StockFormView):
         lines.save()  # type: ignore[attr-defined]
         if posting:
             receipt = receipt_post(receipt, user=self.request.user)
-            self.success_message = gettext_lazy("Receipt %(object)s posted: the goods are in stock.")
+            self.success_message = gettext_lazy(
+                "Receipt %(object)s posted: the goods are in stock."
+            )
         return receipt
 
     def success_url(self, obj: Any) -> str:
@@ -113,8 +115,9 @@ class ReceiptUpdateView(ReceiptFormView):
     success_message = gettext_lazy("Draft receipt %(object)s saved.")
 
 
-class ReceiptDetailView(ExpiryContextMixin, PermissionRequiredMixin, DetailView):
+class ReceiptDetailView(ExpiryContextMixin, SectionMixin, PermissionRequiredMixin, DetailView):
     permission_required = "logistics.view_receipt"
+    section = "receipts"
     template_name = "logistics/receipts/detail.html"
     context_object_name = "receipt"
     queryset = Receipt.objects.select_related("warehouse", "supplier", "created_by")
@@ -130,7 +133,6 @@ class ReceiptDetailView(ExpiryContextMixin, PermissionRequiredMixin, DetailView)
                 number__in={line.lot_number for line in lines if line.lot_number},
             )
         }
-        context["section"] = "receipts"
         context["lines"] = [(line, lots.get((line.article_id, line.lot_number))) for line in lines]
         context["moves"] = StockMove.objects.filter(
             document_type="receipt", document_id=str(receipt.pk)

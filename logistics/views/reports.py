@@ -16,6 +16,7 @@ from trade.views.common import PAGE_SIZE, SectionMixin
 from ..forms import ANOMALY_KINDS, AnomalyFilterForm, ReplenishmentForm, ValuationForm, warehouses
 from ..selectors import replenishment_suggestions, stock_anomalies, stock_valuation
 
+
 class ReportView(SectionMixin, PermissionRequiredMixin, TemplateView):
     """A report computed by a selector from a GET form; its rows paginated in memory."""
 
@@ -97,7 +98,9 @@ class AnomaliesView(ReportView):
                 "list_url": reverse("logistics:anomalies"),
                 "is_filtered": form.is_bound,
                 "kind_labels": ANOMALY_KINDS,
-                "kind_counts": [(kind, label, counts.get(kind, 0)) for kind, label in ANOMALY_KINDS.items()],
+                "kind_counts": [
+                    (kind, label, counts.get(kind, 0)) for kind, label in ANOMALY_KINDS.items()
+                ],
             }
         )
         return context

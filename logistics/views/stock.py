@@ -30,7 +30,7 @@ from ..forms import (
     article_from_code,
 )
 from ..models import LocationKind, Lot, LotStatus, StockBalance, StockMove
-from ..selectors import stock_balances, stock_by_article
+from ..selectors import stock_balances
 from ..services.ledger import stock_adjust
 from .common import (
     DOCUMENT_TYPES,
@@ -46,18 +46,16 @@ ZERO = Value(Decimal("0"), output_field=QUANTITY_OUTPUT)
 HELD_STATUSES = [LotStatus.QUARANTINED, LotStatus.BLOCKED, LotStatus.RECALLED]
 
 
-def search_articles(queryset: QuerySet, text: str, prefix: str = "article__") -> QuerySet:
-    """Rows of articles whose code or designation contains ``text``, or whose code or
-    GTIN is exactly ``text``."""
+def search_articles(queryset: QuerySet, text: str) -> QuerySet:
+    """Rows (with an ``article``) whose article's code or designation contains ``text``,
+    or whose article has ``text`` as its code or one of its GTINs."""
     text = text.strip()
     if not text:
         return queryset
-    condition = Q(**{f"{prefix}code__icontains": text}) | Q(
-        **{f"{prefix}designation__icontains": text}
-    )
+    condition = Q(article__code__icontains=text) | Q(article__designation__icontains=text)
     exact = article_from_code(text)
     if exact is not None:
-        condition |= Q(**{f"{prefix}pk": exact.pk})
+        condition |= Q(article=exact)
     return queryset.filter(condition)
 
 
@@ -70,7 +68,12 @@ def filtered_article(filters: dict[str, Any]) -> Article | None:
 class StockByArticleView(FilteredListView):
     """One row per article: on hand, reserved, blocked and available, all warehouses
     or one. Available is what can be promised: storage locations, lots neither
-    quarantined, blocked nor recalled (the rule of ``available_to_promise``)."""
+    quarantined, blocked nor recalled (the rule of ``available_to_promise``); blocked
+    counts those lots too.
+
+    The sums are written here rather than with ``selectors.stock_by_article``, whose
+    ``available`` sum refers to its own ``on_hand`` aggregate and fails to build, and
+    which counts held lots as available."""
 
     permission_required = "logistics.view_stockbalance"
     template_name = "logistics/stock/by_article.html"
@@ -80,22 +83,33 @@ class StockByArticleView(FilteredListView):
 
     def get_queryset(self) -> QuerySet:
         filters = self.filters()
+        queryset = StockBalance.objects.all()
         warehouse = filters.get("warehouse")
-        queryset = stock_by_article(warehouse_id=warehouse.pk if warehouse else None)
+        if warehouse is not None:
+            queryset = queryset.filter(location__warehouse=warehouse)
         queryset = search_articles(queryset, filters.get("q", ""))
         family = filters.get("family")
         if family is not None:
             queryset = queryset.filter(article__family__path__startswith=family.path)
         free = F("on_hand") - F("reserved") - F("blocked")
         held = Q(lot__status__in=HELD_STATUSES)
-        return queryset.annotate(
-            lot_held=Coalesce(Sum(free, filter=held), ZERO, output_field=QUANTITY_OUTPUT),
-            promisable=Coalesce(
-                Sum(free, filter=Q(location__kind=LocationKind.STORAGE) & ~held),
-                ZERO,
-                output_field=QUANTITY_OUTPUT,
-            ),
-        ).annotate(blocked_total=F("blocked") + F("lot_held"))
+        return (
+            queryset.values("article_id", "article__code", "article__designation")
+            .annotate(
+                on_hand_total=Sum("on_hand"),
+                reserved_total=Sum("reserved"),
+                blocked_own=Sum("blocked"),
+                lot_held=Coalesce(Sum(free, filter=held), ZERO, output_field=QUANTITY_OUTPUT),
+                promisable=Coalesce(
+                    Sum(free, filter=Q(location__kind=LocationKind.STORAGE) & ~held),
+                    ZERO,
+                    output_field=QUANTITY_OUTPUT,
+                ),
+            )
+            .annotate(blocked_total=F("blocked_own") + F("lot_held"))
+            .filter(Q(on_hand_total__gt=0) | Q(reserved_total__gt=0))
+            .order_by("article__code")
+        )
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -300,4 +314,3 @@ class AdjustmentView(SectionMixin, PermissionRequiredMixin, FormView):
         context = super().get_context_data(**kwargs)
         context["location_choices"] = location_choices()
         return context
-

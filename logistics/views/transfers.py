@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView
 
-from trade.views.common import FilteredListView
+from trade.views.common import FilteredListView, SectionMixin
 
 from ..forms import TransferFilterForm, TransferForm, TransferLineFormSet, warehouse_of
 from ..models import StockMove, Transfer, TransferStatus
@@ -62,11 +62,15 @@ class TransferFormView(StockFormView):
             transfer = get_object_or_404(Transfer, pk=kwargs["pk"])
             if transfer.status != TransferStatus.DRAFT:
                 messages.error(request, _("A transfer that has left cannot be changed."))
-                return HttpResponseRedirect(reverse("logistics:transfer_detail", args=[transfer.pk]))
+                return HttpResponseRedirect(
+                    reverse("logistics:transfer_detail", args=[transfer.pk])
+                )
         return super().dispatch(request, *args, **kwargs)
 
     def build(self, data: Any | None) -> tuple[BaseModelForm, dict[str, BaseFormSet]]:
-        transfer = self.object if self.object is not None else Transfer(created_by=self.request.user)
+        transfer = (
+            self.object if self.object is not None else Transfer(created_by=self.request.user)
+        )
         form = TransferForm(data, instance=transfer)
         lines = TransferLineFormSet(
             data,
@@ -89,7 +93,9 @@ class TransferFormView(StockFormView):
         lines.save()  # type: ignore[attr-defined]
         if shipping:
             transfer = transfer_ship(transfer, user=self.request.user)
-            self.success_message = gettext_lazy("Transfer %(object)s shipped: the goods are in transit.")
+            self.success_message = gettext_lazy(
+                "Transfer %(object)s shipped: the goods are in transit."
+            )
         return transfer
 
     def success_url(self, obj: Any) -> str:
@@ -111,8 +117,9 @@ class TransferUpdateView(TransferFormView):
     success_message = gettext_lazy("Draft transfer %(object)s saved.")
 
 
-class TransferDetailView(PermissionRequiredMixin, DetailView):
+class TransferDetailView(SectionMixin, PermissionRequiredMixin, DetailView):
     permission_required = "logistics.view_transfer"
+    section = "transfers"
     template_name = "logistics/transfers/detail.html"
     context_object_name = "transfer"
     queryset = Transfer.objects.select_related("from_warehouse", "to_warehouse", "created_by")
@@ -120,7 +127,6 @@ class TransferDetailView(PermissionRequiredMixin, DetailView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         transfer: Transfer = self.object
-        context["section"] = "transfers"
         context["lines"] = transfer.lines.select_related(
             "article", "lot", "from_location__warehouse", "to_location__warehouse"
         )
