@@ -55,7 +55,7 @@ from logistics.models import (
     Warehouse,
 )
 from logistics.selectors import LotTrace
-from logistics.services.documents import count_open
+from logistics.services.documents import count_entries_record, count_line_found, count_open
 from trade.api.serializers import NodeKindField, PermissionGatedFieldsMixin
 from trade.models import Article, ArticleFamily, CustomerNode, Supplier, TrackingMode
 
@@ -1134,20 +1134,12 @@ class CountLinesInputSerializer(serializers.Serializer):
         locked = InventoryCount.objects.select_for_update().get(pk=count.pk)
         if locked.status != CountStatus.COUNTING:
             raise InvalidTransition(_("Only a count in progress takes counted quantities."))
-        for item in self.validated_data["lines"]:
-            if item.get("id") is not None:
-                CountLine.objects.filter(pk=item["id"], count=locked).update(
-                    counted=item["counted"]
-                )
-            else:
-                CountLine.objects.update_or_create(
-                    count=locked,
-                    article=item["article"],
-                    location=item["location"],
-                    lot=item.get("lot"),
-                    defaults={"counted": item["counted"]},
-                    create_defaults={"counted": item["counted"], "expected": Decimal(0)},
-                )
+        items = self.validated_data["lines"]
+        count_entries_record(locked, counted={i["id"]: i["counted"] for i in items if i.get("id") is not None})
+        for item in items:
+            if item.get("id") is None:
+                count_line_found(locked, article=item["article"], location=item["location"],
+                                 lot=item.get("lot"), counted=item["counted"])
         return locked
 
 

@@ -19,6 +19,7 @@ from comptoir.numbering import number_next
 from trade.models import Article, KitKind, TrackingMode
 
 from ..models import (
+    ArticleCost,
     AssemblyKind,
     AssemblyOrder,
     CountLine,
@@ -37,6 +38,7 @@ from ..models import (
     Transfer,
     TransferStatus,
 )
+from ..selectors import balance_read
 from .ledger import MoveSpec, moves_post
 from .reservations import fefo_take
 
@@ -218,6 +220,54 @@ def count_open(count: InventoryCount, *, user=None) -> InventoryCount:  # noqa: 
 
 
 @transaction.atomic
+def count_entries_record(count: InventoryCount, *, counted: dict[int, Decimal | None]) -> int:
+    """Record counted quantities (line id → quantity, None to clear) while the count is
+    in progress. Locks the count row, as submit and approve do, so an entry never
+    lands after the count was submitted. Returns the number of lines written."""
+    locked = InventoryCount.objects.select_for_update().get(pk=count.pk)
+    if locked.status != CountStatus.COUNTING:
+        raise InvalidTransition(_("Only a count in progress takes counted quantities."))
+    lines = list(CountLine.objects.filter(count=locked, pk__in=counted).order_by("pk"))
+    for line in lines:
+        line.counted = counted[line.pk]
+    CountLine.objects.bulk_update(lines, ["counted"])
+    return len(lines)
+
+
+@transaction.atomic
+def count_line_found(
+    count: InventoryCount,
+    *,
+    article: Article,
+    location: Location,
+    lot: Lot | None,
+    counted: Decimal,
+) -> CountLine:
+    """Record stock found on a key the count did not freeze. Its expected quantity is
+    the balance's on hand now (zero where there was none), so that approval posts only
+    what the count found beyond the books. A key already in the count takes the new
+    counted quantity."""
+    locked = InventoryCount.objects.select_for_update().get(pk=count.pk)
+    if locked.status != CountStatus.COUNTING:
+        raise InvalidTransition(_("Only a count in progress takes counted quantities."))
+    balance = balance_read(
+        article_id=article.pk, location_id=location.pk, lot_id=lot.pk if lot else None
+    )
+    line, _created = CountLine.objects.update_or_create(
+        count=locked,
+        article=article,
+        location=location,
+        lot=lot,
+        defaults={"counted": counted},
+        create_defaults={
+            "counted": counted,
+            "expected": balance.on_hand if balance else Decimal(0),
+        },
+    )
+    return line
+
+
+@transaction.atomic
 def count_submit(count: InventoryCount) -> InventoryCount:
     locked = InventoryCount.objects.select_for_update().get(pk=count.pk)
     if locked.status != CountStatus.COUNTING:
@@ -300,8 +350,11 @@ def assembly_post(order: AssemblyOrder, *, component_lots: dict[int, list[tuple[
                                         expiry_date=min(expiries) if expiries else None,
                                         received_on=timezone.localdate())
             locked.kit_lot = kit_lot
+        costs = dict(ArticleCost.objects.filter(article_id__in=[c.component_id for c in components])
+                     .values_list("article_id", "unit_cost"))
+        kit_cost = sum((c.quantity * costs.get(c.component_id, Decimal(0)) for c in components), Decimal(0))
         specs.append(MoveSpec(article=kit, quantity=locked.quantity, reason=consume_reason,
-                              to_location=locked.location, lot=kit_lot, **document))
+                              to_location=locked.location, lot=kit_lot, unit_cost=kit_cost, **document))
     else:
         kit_lot = locked.kit_lot
         specs.append(MoveSpec(article=kit, quantity=locked.quantity, reason=MoveReason.KIT_DISASSEMBLY,
@@ -311,10 +364,11 @@ def assembly_post(order: AssemblyOrder, *, component_lots: dict[int, list[tuple[
             if component.component.tracking_mode in (*LOT_TRACKED,) and not lots:
                 raise ValidationFailed({"lines": [_("%(code)s: say which lot each component goes back to.")
                                                   % {"code": component.component.code}]})
+            average = ArticleCost.objects.filter(article=component.component).values_list("unit_cost", flat=True)
             for lot, quantity in lots or [(None, component.quantity * locked.quantity)]:
                 specs.append(MoveSpec(article=component.component, quantity=quantity,
                                       reason=MoveReason.KIT_DISASSEMBLY, to_location=locked.location, lot=lot,
-                                      **document))
+                                      unit_cost=average.first() or Decimal(0), **document))
     moves_post(specs, user=user)
     locked.status = DocumentStatus.POSTED
     locked.save(update_fields=["number", "status", "kit_lot"])

@@ -33,8 +33,9 @@ from ..models import (
 )
 
 ZERO = Decimal("0")
-# Reasons that bring goods in at a cost of their own and so update the weighted average.
-COSTED_IN = {MoveReason.RECEIPT, MoveReason.RETURN}
+# Reasons that bring goods in at a cost of their own and so update the weighted average
+# (an assembled kit enters at the cost of its components).
+COSTED_IN = {MoveReason.RECEIPT, MoveReason.RETURN, MoveReason.KIT_ASSEMBLY, MoveReason.KIT_DISASSEMBLY}
 
 
 class InsufficientStock(DomainError):

@@ -11,7 +11,6 @@ from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
-from django.db import transaction
 from django.db.models import Count, F, Q, QuerySet
 from django.forms import BaseFormSet, BaseModelForm, BoundField
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -21,10 +20,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
-from comptoir.exceptions import DomainError, InvalidTransition
+from comptoir.exceptions import DomainError
 from comptoir.money import round_amount
 from trade.forms import plain_decimal
-from trade.models import Article
 from trade.views.common import FilteredListView, SectionMixin
 
 from ..forms import (
@@ -34,9 +32,14 @@ from ..forms import (
     CountLineFilterForm,
     CountOpenForm,
 )
-from ..models import CountLine, CountStatus, InventoryCount, Location, Lot
-from ..selectors import balance_read
-from ..services.documents import count_approve, count_open, count_submit
+from ..models import CountLine, CountStatus, InventoryCount
+from ..services.documents import (
+    count_approve,
+    count_entries_record,
+    count_line_found,
+    count_open,
+    count_submit,
+)
 from .common import (
     DocumentActionView,
     StockFormView,
@@ -96,54 +99,6 @@ class CountOpenView(StockFormView):
 
     def success_url(self, obj: Any) -> str:
         return reverse("logistics:count_detail", args=[obj.pk])
-
-
-@transaction.atomic
-def count_entries_record(count: InventoryCount, *, counted: dict[int, Decimal | None]) -> int:
-    """Record counted quantities (line id → quantity, None to clear) while the count is
-    in progress. Locks the count row, as submit and approve do, so an entry never
-    lands after the count was submitted. Returns the number of lines written."""
-    locked = InventoryCount.objects.select_for_update().get(pk=count.pk)
-    if locked.status != CountStatus.COUNTING:
-        raise InvalidTransition(_("Only a count in progress takes counted quantities."))
-    lines = list(CountLine.objects.filter(count=locked, pk__in=counted).order_by("pk"))
-    for line in lines:
-        line.counted = counted[line.pk]
-    CountLine.objects.bulk_update(lines, ["counted"])
-    return len(lines)
-
-
-@transaction.atomic
-def count_line_found(
-    count: InventoryCount,
-    *,
-    article: Article,
-    location: Location,
-    lot: Lot | None,
-    counted: Decimal,
-) -> CountLine:
-    """Record stock found on a key the count did not freeze. Its expected quantity is
-    the balance's on hand now (zero where there was none), so that approval posts only
-    what the count found beyond the books. A key already in the count takes the new
-    counted quantity."""
-    locked = InventoryCount.objects.select_for_update().get(pk=count.pk)
-    if locked.status != CountStatus.COUNTING:
-        raise InvalidTransition(_("Only a count in progress takes counted quantities."))
-    balance = balance_read(
-        article_id=article.pk, location_id=location.pk, lot_id=lot.pk if lot else None
-    )
-    line, _created = CountLine.objects.update_or_create(
-        count=locked,
-        article=article,
-        location=location,
-        lot=lot,
-        defaults={"counted": counted},
-        create_defaults={
-            "counted": counted,
-            "expected": balance.on_hand if balance else Decimal(0),
-        },
-    )
-    return line
 
 
 @dataclass(frozen=True)

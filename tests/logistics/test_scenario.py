@@ -92,3 +92,15 @@ def test_an_assembled_kit_can_be_taken_apart(receive, warehouse, bins):
                                                kind=AssemblyKind.DISASSEMBLY))
     on_hand = {b.article.code: b.on_hand for b in StockBalance.objects.select_related("article")}
     assert on_hand == {"PIECE": D("3.000"), "ENSEMBLE": D("2.000")}
+
+
+def test_an_assembled_kit_enters_stock_at_the_cost_of_its_components(receive, bins):
+    from logistics.models import ArticleCost
+
+    jam, honey = factories.ArticleFactory(code="CONF"), factories.ArticleFactory(code="MIEL")
+    kit = factories.ArticleFactory(code="DUO", kit_kind="assembled")
+    kit_components_set(kit=kit, components=[(jam, D("2")), (honey, D("1"))])
+    receive(jam, "10", cost="1.5000")
+    receive(honey, "10", cost="4.0000")
+    assembly_post(AssemblyOrder.objects.create(kit=kit, quantity=D("2"), location=bins["A-01"]))
+    assert ArticleCost.objects.get(article=kit).unit_cost == D("7.0000")
