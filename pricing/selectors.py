@@ -11,13 +11,17 @@ frozen inputs to ``pricing.engine``.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any, TypeAlias
 
-from django.db.models import Prefetch, Q, Sum
+from django.core.exceptions import EmptyResultSet
+from django.db.models import BooleanField, Expression, F, Prefetch, Q, Sum
+from django.utils.translation import gettext as _
 
+from comptoir.exceptions import ValidationFailed
 from comptoir.money import round_amount
 from trade.models import (
     Article,
@@ -34,6 +38,7 @@ from . import engine
 from .models import (
     Condition,
     ConditionKind,
+    ConditionTier,
     Contract,
     ContractStatus,
     DiscountLevel,
@@ -104,42 +109,127 @@ def price_list_chain(price_list: PriceList | None) -> list[tuple[PriceList, Deci
     return chain
 
 
+class _IdIn(Expression):
+    """``<column> IN (<ids>)`` for long lists of ids, as a filter.
+
+    Django's ``__in`` prepares each value through the field and binds one parameter
+    per value, and the driver then splits the query at each placeholder: at 10,000 ids
+    that costs more than running the query. Here the ids are made integers once and
+    written inline as literals, which is safe (``int`` renders digits only) and what
+    the database plans best: PostgreSQL hashes a long constant IN list, whereas an
+    ``= ANY(%s)`` array parameter was estimated so costly that it got JIT-compiled
+    and scanned linearly."""
+
+    conditional = True
+
+    def __init__(self, column: str, ids: Iterable[int]) -> None:
+        super().__init__(output_field=BooleanField())
+        self.column: Any = F(column)
+        self.ids = [int(pk) for pk in ids]
+
+    def get_source_expressions(self) -> list[Any]:
+        return [self.column]
+
+    def set_source_expressions(self, exprs: Sequence[Any]) -> None:
+        (self.column,) = exprs
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
+        if not self.ids:
+            raise EmptyResultSet
+        column_sql, column_params = compiler.compile(self.column)
+        return f"{column_sql} IN ({','.join(map(str, self.ids))})", tuple(column_params)
+
+
+# Engine enums by their stored value: a dictionary look-up per row instead of an enum
+# construction.
+_SCOPE_KINDS = {kind.value: kind for kind in engine.ScopeKind}
+_TIER_BASES = {basis.value: basis for basis in engine.TierBasis}
+_NET_PRICE_MODES = {mode.value: mode for mode in engine.NetPriceMode}
+
+# The condition columns engine conditions are built from, in the order of ``_ConditionRow``.
+_CONDITION_COLUMNS = (
+    "pk", "contract_id", "kind", "level", "scope_kind", "family_id", "brand_id", "article_id", "rate", "amount",
+    "net_price", "net_price_mode", "buy_quantity", "free_quantity", "tier_basis", "min_quantity", "valid_from",
+    "valid_to",
+)
+_ConditionRow: TypeAlias = tuple[
+    int | None, int, str, int | None, str, int | None, int | None, int | None, Decimal | None, Decimal | None,
+    Decimal | None, str, Decimal | None, Decimal | None, str, Decimal, date | None, date | None,
+]
+
+
+@dataclass(frozen=True, slots=True)
+class _ContractTerms:
+    """What engine conditions take from their contract."""
+
+    code: str
+    valid_from: date
+    valid_to: date | None
+
+
 def _gross_prices(
-    price_list: PriceList | None, articles: dict[int, Article], packaging_sizes: dict[tuple[int, str], Decimal]
+    price_list: PriceList | None, articles: Collection[int], packaging_sizes: dict[tuple[int, str], Decimal],
+    *, on_date: date | None = None,
 ) -> dict[int, tuple[engine.GrossPrice, ...]]:
-    """Gross price candidates per article: the node's list first (priority 0); a derived
-    list's missing prices come from its parents × their coefficients (priority 1, 2…)."""
+    """Gross price candidates per article (``articles``: their ids): the node's list
+    first (priority 0); a derived list's missing prices come from its parents × their
+    coefficients (priority 1, 2…). With ``on_date``, only the prices valid that day.
+
+    Each article's candidates come largest packaging first, then by list and start
+    date: when none is for the ordered packaging, the engine takes the first of the
+    equally ranked ones, so a layer or a pallet is priced from the case price and its
+    breaks rather than from the base-unit price."""
     chain = price_list_chain(price_list)
     if not chain:
         return {}
-    rows = PriceListItem.objects.filter(
-        price_list_id__in=[pl.pk for pl, _c in chain], article_id__in=list(articles)
-    ).order_by("min_quantity")
-    grouped: dict[tuple[int, int, str, object, object], list[PriceListItem]] = defaultdict(list)
-    for row in rows:
-        grouped[(row.article_id, row.price_list_id, row.packaging_level, row.valid_from, row.valid_to)].append(row)
-    position = {pl.pk: (priority, pl, coefficient) for priority, (pl, coefficient) in enumerate(chain)}
-    result: dict[int, list[engine.GrossPrice]] = defaultdict(list)
+    queryset = PriceListItem.objects.filter(
+        _IdIn("article_id", articles), price_list_id__in=[pl.pk for pl, _c in chain]
+    )
+    if on_date is not None:
+        queryset = queryset.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=on_date)).filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gte=on_date))
+    rows = queryset.order_by().values_list(
+        "article_id", "price_list_id", "packaging_level", "valid_from", "valid_to", "min_quantity", "unit_price")
+    # (article, list, packaging, valid from, valid to) → [(min quantity, unit price)]
+    grouped: dict[tuple[int, int, str, date | None, date | None], list[tuple[Decimal, Decimal]]] = defaultdict(list)
+    for article_id, list_id, level, valid_from, valid_to, min_quantity, unit_price in rows:
+        grouped[(article_id, list_id, level, valid_from, valid_to)].append((min_quantity, unit_price))
+    # Every candidate is a price of the node's list; an inherited one says where from.
+    head, head_code = chain[0][0].pk, chain[0][0].code
+    position = {
+        pl.pk: (priority, head_code if priority == 0 else f"{head_code} ← {pl.code}", coefficient)
+        for priority, (pl, coefficient) in enumerate(chain)
+    }
+    one = Decimal(1)
+    result: dict[int, list[tuple[tuple[object, ...], engine.GrossPrice]]] = defaultdict(list)
     for (article_id, list_id, level, valid_from, valid_to), items in grouped.items():
-        priority, source_list, coefficient = position[list_id]
-        base_units = packaging_sizes.get((article_id, level), Decimal(1)) if level else Decimal(1)
-        first = items[0]
-        result[article_id].append(
-            engine.GrossPrice(
-                price_list_id=chain[0][0].pk if priority else source_list.pk,
-                price_list_code=chain[0][0].code if priority == 0 else f"{chain[0][0].code} ← {source_list.code}",
-                unit_price=first.unit_price * coefficient,
-                base_units=base_units,
-                breaks=tuple(
-                    engine.QuantityBreak(min_quantity=item.min_quantity, unit_price=item.unit_price * coefficient)
-                    for item in items[1:]
-                ),
-                valid_from=valid_from,
-                valid_to=valid_to,
-                priority=priority,
+        priority, list_code, coefficient = position[list_id]
+        base_units = packaging_sizes.get((article_id, level), one) if level else one
+        if len(items) > 1:
+            items.sort()
+            breaks = tuple(
+                engine.QuantityBreak(min_quantity=min_quantity, unit_price=unit_price * coefficient)
+                for min_quantity, unit_price in items[1:]
             )
+        else:
+            breaks = ()
+        first_price = items[0][1]
+        price = engine.GrossPrice(
+            price_list_id=head,
+            price_list_code=list_code,
+            unit_price=first_price * coefficient if priority else first_price,
+            base_units=base_units,
+            breaks=breaks,
+            valid_from=valid_from,
+            valid_to=valid_to,
+            priority=priority,
         )
-    return {article_id: tuple(prices) for article_id, prices in result.items()}
+        order = (priority, -base_units, level, valid_from or date.min, valid_to or date.max)
+        result[article_id].append((order, price))
+    return {
+        article_id: tuple(price for _order, price in sorted(candidates, key=lambda pair: pair[0]))
+        for article_id, candidates in result.items()
+    }
 
 
 def _contracts_for(lineage_ids: Sequence[int], on_date: date | None) -> list[Contract]:
@@ -151,40 +241,132 @@ def _contracts_for(lineage_ids: Sequence[int], on_date: date | None) -> list[Con
     return list(queryset.distinct().prefetch_related(Prefetch("segment__nodes", queryset=CustomerNode.objects.only("id"))))
 
 
-def engine_conditions(
-    conditions: Iterable[Condition], *, contract_nodes: dict[int, list[int]]
+def _build_engine_conditions(
+    rows: Iterable[_ConditionRow],
+    *,
+    contracts: dict[int, _ContractTerms],
+    tiers: dict[int | None, tuple[engine.Tier, ...]],
+    contract_nodes: dict[int, list[int]],
 ) -> list[engine.Condition]:
-    """Turn condition rows into engine conditions, one per node the contract stands on
-    (a segment contract stands on each of its member nodes in the lineage)."""
+    """Engine conditions from condition rows (``_CONDITION_COLUMNS``), one per node the
+    contract stands on; a condition's empty dates are its contract's, and its dates
+    never reach outside its contract's."""
     result: list[engine.Condition] = []
-    for row in conditions:
-        contract = row.contract
-        valid_from = row.valid_from or contract.valid_from
-        valid_to = row.valid_to or contract.valid_to
+    append = result.append
+    for (
+        pk, contract_id, kind, level, scope_kind, family_id, brand_id, article_id, rate, amount, net_price,
+        net_price_mode, buy_quantity, free_quantity, tier_basis, min_quantity, valid_from, valid_to,
+    ) in rows:
+        nodes = contract_nodes.get(contract_id)
+        if not nodes:
+            continue
+        contract = contracts[contract_id]
+        valid_from = valid_from or contract.valid_from
+        valid_to = valid_to or contract.valid_to
         if contract.valid_to and valid_to and valid_to > contract.valid_to:
             valid_to = contract.valid_to
         if valid_from < contract.valid_from:
             valid_from = contract.valid_from
-        for node_id in contract_nodes.get(contract.pk, []):
-            common = {
-                "id": row.pk, "contract_id": contract.pk, "contract_code": contract.code, "node_id": node_id,
-                "scope_kind": engine.ScopeKind(row.scope_kind), "scope_id": row.scope_id,
-                "min_quantity": row.min_quantity, "valid_from": valid_from, "valid_to": valid_to,
-            }
-            if row.kind == ConditionKind.DISCOUNT:
-                result.append(engine.DiscountCondition(level=row.level, rate=row.rate, amount=row.amount, **common))
-            elif row.kind == ConditionKind.TIERS:
-                result.append(engine.TierCondition(
-                    level=row.level, basis=engine.TierBasis(row.tier_basis),
-                    tiers=tuple(engine.Tier(threshold=t.threshold, rate=t.rate) for t in row.tiers.all()), **common,
+        if scope_kind == "article":
+            scope_id = article_id
+        elif scope_kind == "family":
+            scope_id = family_id
+        elif scope_kind == "brand":
+            scope_id = brand_id
+        else:
+            scope_id = None
+        scope = _SCOPE_KINDS[scope_kind]
+        for node_id in nodes:
+            if kind == ConditionKind.DISCOUNT:
+                append(engine.DiscountCondition(
+                    id=pk, contract_id=contract_id, contract_code=contract.code, node_id=node_id, scope_kind=scope,
+                    scope_id=scope_id, min_quantity=min_quantity, valid_from=valid_from, valid_to=valid_to,
+                    level=level, rate=rate, amount=amount,
                 ))
-            elif row.kind == ConditionKind.NET_PRICE:
-                result.append(engine.NetPriceCondition(
-                    price=row.net_price, mode=engine.NetPriceMode(row.net_price_mode), **common))
-            elif row.kind == ConditionKind.FREE_GOODS:
-                result.append(engine.FreeGoodsCondition(
-                    buy_quantity=row.buy_quantity, free_quantity=row.free_quantity, **common))
+            elif kind == ConditionKind.TIERS:
+                append(engine.TierCondition(
+                    id=pk, contract_id=contract_id, contract_code=contract.code, node_id=node_id, scope_kind=scope,
+                    scope_id=scope_id, min_quantity=min_quantity, valid_from=valid_from, valid_to=valid_to,
+                    level=level, basis=_TIER_BASES[tier_basis], tiers=tiers.get(pk, ()),
+                ))
+            elif kind == ConditionKind.NET_PRICE:
+                append(engine.NetPriceCondition(
+                    id=pk, contract_id=contract_id, contract_code=contract.code, node_id=node_id, scope_kind=scope,
+                    scope_id=scope_id, min_quantity=min_quantity, valid_from=valid_from, valid_to=valid_to,
+                    price=net_price, mode=_NET_PRICE_MODES[net_price_mode],
+                ))
+            elif kind == ConditionKind.FREE_GOODS:
+                append(engine.FreeGoodsCondition(
+                    id=pk, contract_id=contract_id, contract_code=contract.code, node_id=node_id, scope_kind=scope,
+                    scope_id=scope_id, min_quantity=min_quantity, valid_from=valid_from, valid_to=valid_to,
+                    buy_quantity=buy_quantity, free_quantity=free_quantity,
+                ))
     return result
+
+
+def engine_conditions(
+    conditions: Iterable[Condition], *, contract_nodes: dict[int, list[int]]
+) -> list[engine.Condition]:
+    """Turn condition rows into engine conditions, one per node the contract stands on
+    (a segment contract stands on each of its member nodes in the lineage). Rows come
+    with their contract; prefetch ``tiers`` for tier conditions."""
+    rows: list[_ConditionRow] = []
+    contracts: dict[int, _ContractTerms] = {}
+    tiers: dict[int | None, tuple[engine.Tier, ...]] = {}
+    for row in conditions:
+        contract = row.contract
+        contracts[contract.pk] = _ContractTerms(contract.code, contract.valid_from, contract.valid_to)
+        if row.kind == ConditionKind.TIERS:
+            tiers[row.pk] = tuple(engine.Tier(threshold=t.threshold, rate=t.rate) for t in row.tiers.all())
+        rows.append((
+            row.pk, contract.pk, row.kind, row.level, row.scope_kind, row.family_id, row.brand_id, row.article_id,
+            row.rate, row.amount, row.net_price, row.net_price_mode, row.buy_quantity, row.free_quantity,
+            row.tier_basis, row.min_quantity, row.valid_from, row.valid_to,
+        ))
+    return _build_engine_conditions(rows, contracts=contracts, tiers=tiers, contract_nodes=contract_nodes)
+
+
+def _basket_conditions(
+    *, lineage_ids: Sequence[int], article_ids: Collection[int], brand_ids: Collection[int],
+    family_ids: Collection[int], on_date: date | None,
+) -> list[engine.Condition]:
+    """The active conditions of the lineage's contracts that can touch these articles,
+    read as rows (no model instances) with their tiers in one more query.
+
+    With ``on_date``, conditions whose own dates exclude that day are not loaded: the
+    engine could never apply them (their contract's dates are filtered already)."""
+    contracts = _contracts_for(lineage_ids, on_date)
+    if not contracts:
+        return []
+    lineage = set(lineage_ids)
+    contract_nodes = {
+        contract.pk: ([contract.node_id] if contract.node_id else
+                      [n.pk for n in contract.segment.nodes.all() if n.pk in lineage])
+        for contract in contracts
+    }
+    terms = {contract.pk: _ContractTerms(contract.code, contract.valid_from, contract.valid_to)
+             for contract in contracts}
+    scope = Q(scope_kind="all") | Q(_IdIn("article_id", article_ids))
+    if brand_ids:
+        scope |= Q(_IdIn("brand_id", brand_ids))
+    if family_ids:
+        scope |= Q(_IdIn("family_id", family_ids))
+    queryset = Condition.objects.filter(contract_id__in=list(terms)).filter(scope)
+    if on_date is not None:
+        queryset = queryset.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=on_date)).filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gte=on_date))
+    rows: list[_ConditionRow] = list(queryset.order_by().values_list(*_CONDITION_COLUMNS))
+    tiered = [row[0] for row in rows if row[2] == ConditionKind.TIERS]
+    tiers: dict[int | None, list[engine.Tier]] = defaultdict(list)
+    if tiered:
+        for condition_id, threshold, rate in ConditionTier.objects.filter(condition_id__in=tiered).order_by(
+            "condition_id", "threshold"
+        ).values_list("condition_id", "threshold", "rate"):
+            tiers[condition_id].append(engine.Tier(threshold=threshold, rate=rate))
+    return _build_engine_conditions(
+        rows, contracts=terms, tiers={pk: tuple(found) for pk, found in tiers.items()},
+        contract_nodes=contract_nodes,
+    )
 
 
 def conditions_for_basket(
@@ -193,34 +375,21 @@ def conditions_for_basket(
     """The active conditions that can touch these articles for this lineage: all-scope,
     or aimed at one of the articles, their brands or their families' lineages."""
     articles = list(articles)
-    contracts = _contracts_for(lineage_ids, on_date)
-    lineage = set(lineage_ids)
-    contract_nodes = {
-        contract.pk: ([contract.node_id] if contract.node_id else
-                      [n.pk for n in contract.segment.nodes.all() if n.pk in lineage])
-        for contract in contracts
-    }
-    scope = (
-        Q(scope_kind="all")
-        | Q(article_id__in=[a.pk for a in articles])
-        | Q(brand_id__in={a.brand_id for a in articles if a.brand_id})
-        | Q(family_id__in=family_ids)
+    return _basket_conditions(
+        lineage_ids=lineage_ids, article_ids=[a.pk for a in articles],
+        brand_ids={a.brand_id for a in articles if a.brand_id}, family_ids=family_ids, on_date=on_date,
     )
-    rows = (
-        Condition.objects.filter(contract__in=contracts).filter(scope)
-        .select_related("contract").prefetch_related("tiers")
-    )
-    return engine_conditions(rows, contract_nodes=contract_nodes)
 
 
 def cost_prices(article_ids: Iterable[int]) -> dict[int, Decimal]:
     """Cost price per base unit: the preferred supplier's purchase price, else the lowest."""
     result: dict[int, Decimal] = {}
-    rows = SupplierArticle.objects.filter(article_id__in=list(article_ids)).order_by(
+    rows = SupplierArticle.objects.filter(_IdIn("article_id", article_ids)).order_by(
         "article_id", "-is_preferred", "purchase_price"
     )
-    for row in rows.values_list("article_id", "purchase_price"):
-        result.setdefault(row[0], row[1])
+    for article_id, purchase_price in rows.values_list("article_id", "purchase_price"):
+        if article_id not in result:
+            result[article_id] = purchase_price
     return result
 
 
@@ -235,54 +404,79 @@ def _price(
 ) -> tuple[PriceList | None, engine.PricingBatch, int]:
     """Load everything a set of lines of one node needs and price them.
 
-    ``on_date`` prices every line on that date and loads only the contracts valid then;
-    with ``line_dates`` (line id → date) each line is priced on its own date and every
-    active contract is loaded (the engine checks the dates). ``extra`` conditions are
-    added (what-if), ``exclude_contract`` is left out.
+    ``on_date`` prices every line on that date and loads only the contracts (and
+    conditions) valid then; with ``line_dates`` (line id → date) each line is priced
+    on its own date and every active contract is loaded (the engine checks the
+    dates). ``extra`` conditions are added (what-if), ``exclude_contract`` is left out.
+
+    Rows are read as tuples, not model instances: at 10,000 lines the instances
+    would cost more than the pricing itself.
     """
     settings = customer_node_effective_settings(node)
     price_list: PriceList | None = settings.value("price_list")
     lineage_ids = list(reversed(node.lineage_ids))  # nearest first
+    customer_path = tuple(lineage_ids)
     article_ids = {line.article_id for line in lines}
-    articles = {a.pk: a for a in Article.objects.filter(pk__in=article_ids).select_related("family")}
-    missing = article_ids - set(articles)
+    # article id → (brand id, base unit, family lineage from the root)
+    articles: dict[int, tuple[int | None, str, tuple[int, ...]]] = {}
+    family_lineages: dict[str, tuple[int, ...]] = {}
+    article_rows = Article.objects.filter(_IdIn("pk", article_ids)).order_by().values_list(
+        "pk", "brand_id", "base_unit", "family__path")
+    for pk, brand_id, base_unit, family_path in article_rows:
+        family_lineage = family_lineages.get(family_path)
+        if family_lineage is None:
+            family_lineage = family_lineages[family_path] = tuple(
+                int(x) for x in family_path.strip("/").split("/") if x)
+        articles[pk] = (brand_id, base_unit, family_lineage)
+    missing = article_ids - articles.keys()
     if missing:
         raise KeyError(f"unknown articles: {sorted(missing)}")
-    packaging_sizes = {
-        (p.article_id, p.level): p.quantity for p in Packaging.objects.filter(article_id__in=article_ids)
-    }
-    lineages = {pk: tuple(int(x) for x in a.family.path.strip("/").split("/") if x) for pk, a in articles.items()}
-    family_ids = {family_id for lineage in lineages.values() for family_id in lineage}
-    gross = _gross_prices(price_list, articles, packaging_sizes)
-    conditions = conditions_for_basket(
-        lineage_ids=lineage_ids, articles=articles.values(), family_ids=family_ids,
-        on_date=on_date if line_dates is None else None,
+    packaging_rows = Packaging.objects.filter(_IdIn("article_id", article_ids)).order_by().values_list(
+        "article_id", "level", "quantity")
+    packaging_sizes = {(article_id, level): quantity for article_id, level, quantity in packaging_rows}
+    family_ids = {family_id for lineage in family_lineages.values() for family_id in lineage}
+    missing_packagings = sorted({
+        (line.article_id, line.packaging_level) for line in lines
+        if line.packaging_level and (line.article_id, line.packaging_level) not in packaging_sizes
+    })
+    if missing_packagings:  # never price a case as one unit
+        raise ValidationFailed({"packaging_level": [
+            _("Article %(article)s has no %(level)s packaging.")
+            % {"article": article_id, "level": PackagingLevel(level).label}
+            for article_id, level in missing_packagings
+        ]})
+    gross = _gross_prices(price_list, articles, packaging_sizes, on_date=on_date if line_dates is None else None)
+    conditions = _basket_conditions(
+        lineage_ids=lineage_ids, article_ids=articles.keys(),
+        brand_ids={brand_id for brand_id, _unit, _lineage in articles.values() if brand_id},
+        family_ids=family_ids, on_date=on_date if line_dates is None else None,
     )
     if exclude_contract is not None:
         conditions = [c for c in conditions if c.contract_id != exclude_contract]
     index = engine.index_conditions([*conditions, *extra], levels=level_scheme())
     costs = cost_prices(article_ids)
     floor_coefficient = resale_floor_coefficient()
+    one = Decimal(1)
+    layer, pallet = PackagingLevel.LAYER.value, PackagingLevel.PALLET.value
     requests = []
     for line in lines:
-        article = articles[line.article_id]
-        unit_size = (
-            packaging_sizes.get((article.pk, line.packaging_level), Decimal(1)) if line.packaging_level else Decimal(1)
-        )
-        cost = costs.get(article.pk)
+        article_id = line.article_id
+        brand_id, base_unit, family_lineage = articles[article_id]
+        level = line.packaging_level
+        cost = costs.get(article_id)
         requests.append(engine.PriceRequest(
             line_id=line.line_id,
-            article_id=article.pk,
-            brand_id=article.brand_id,
-            family_lineage=lineages[article.pk],
-            customer_path=tuple(lineage_ids),
+            article_id=article_id,
+            brand_id=brand_id,
+            family_lineage=family_lineage,
+            customer_path=customer_path,
             on_date=line_dates[line.line_id] if line_dates is not None else on_date,
             quantity=line.quantity,
-            gross_prices=gross.get(article.pk, ()),
-            unit=line.packaging_level or article.base_unit,
-            base_units_per_unit=unit_size,
-            base_units_per_layer=packaging_sizes.get((article.pk, PackagingLevel.LAYER)),
-            base_units_per_pallet=packaging_sizes.get((article.pk, PackagingLevel.PALLET)),
+            gross_prices=gross.get(article_id, ()),
+            unit=level or base_unit,
+            base_units_per_unit=packaging_sizes.get((article_id, level), one) if level else one,
+            base_units_per_layer=packaging_sizes.get((article_id, layer)),
+            base_units_per_pallet=packaging_sizes.get((article_id, pallet)),
             cost_price=cost,
             resale_floor=(cost * floor_coefficient) if cost is not None and floor_coefficient else None,
         ))
@@ -417,7 +611,9 @@ def rebate_turnover(agreement: RebateAgreement, *, until: date) -> Decimal:
     )
     if agreement.base == "family" and agreement.family_id:
         rows = rows.filter(article__family__path__startswith=agreement.family.path)
-    return rows.aggregate(total=Sum("net_amount"))["total"] or Decimal("0.00")
+    total = rows.aggregate(total=Sum("net_amount"))["total"]
+    # SQLite sums decimals as floats (327841.419999999): back to the 2 places of amounts.
+    return round_amount(total) if total is not None else Decimal("0.00")
 
 
 def rebate_status(agreement: RebateAgreement, *, on_date: date) -> RebateStatus:

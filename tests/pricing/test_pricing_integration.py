@@ -265,3 +265,26 @@ def test_a_rebate_is_settled_once_after_its_period(setup, admin_user_role):
     assert (settled.settled_turnover, settled.settled_amount) == (Decimal("1000.00"), Decimal("20.00"))
     with pytest.raises(InvalidTransition):
         rebate_settle(agreement, on_date=date(2026, 7, 2), user=admin_user_role)
+
+
+def test_a_packaging_without_its_own_price_takes_the_case_price_and_its_breaks(setup):
+    article, price_list = setup["article"], setup["price_list"]
+    PriceListItem.objects.create(price_list=price_list, article=article, packaging_level="",
+                                 unit_price=Decimal("4.5000"))
+    PriceListItem.objects.create(price_list=price_list, article=article, packaging_level="case",
+                                 min_quantity=Decimal("600"), unit_price=Decimal("45.0000"))
+    assert price(setup, quantity="10", level="").gross_unit_price == Decimal("4.5000")
+    # A layer (120 units): the case price, 48.00 / 12 × 120, not the base-unit price.
+    assert price(setup, quantity="1", level="layer").gross_unit_price == Decimal("480.0000")
+    # A pallet (600 units) reaches the case price's break: 45.00 / 12 × 600.
+    assert price(setup, quantity="1", level="pallet").gross_unit_price == Decimal("2250.0000")
+
+
+def test_a_packaging_the_article_lacks_is_refused_not_priced_as_one_unit(setup):
+    from comptoir.exceptions import ValidationFailed
+
+    article = factories.ArticleFactory(code="SANSCOLIS")
+    PriceListItem.objects.create(price_list=setup["price_list"], article=article, unit_price=Decimal("2.0000"))
+    with pytest.raises(ValidationFailed) as excinfo:
+        price_basket(node=setup["store"], lines=[BasketLine(1, article.pk, Decimal("3"), "case")], on_date=DAY)
+    assert "packaging_level" in excinfo.value.errors

@@ -24,7 +24,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
-from pricing.demo import pricing_demo_exists, pricing_demo_reset, pricing_demo_seed
+from pricing.demo import (
+    MasterDataMissing,
+    pricing_demo_exists,
+    pricing_demo_reset,
+    pricing_demo_seed,
+)
 from trade.demo import (
     MASTER_DATA_MODELS,
     DemoLogin,
@@ -120,7 +125,10 @@ class Command(BaseCommand):
         self._print_logins(logins)
 
     def _seed_pricing(self, *, today: date, owner: AbstractUser) -> dict[str, int]:
-        return pricing_demo_seed(today=today, owner=owner, log=self.stdout.write).counts
+        try:
+            return pricing_demo_seed(today=today, owner=owner, log=self.stdout.write).counts
+        except MasterDataMissing as exc:  # the transaction rolls back: nothing is left half-seeded
+            raise CommandError(f"{exc} Run seed_demo --reset to seed everything again.") from exc
 
     def _print_logins(self, logins: list[DemoLogin]) -> None:
         width = 60
