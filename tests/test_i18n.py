@@ -192,3 +192,9 @@ def test_the_login_page_is_french_and_can_switch_language(client):  # noqa: ANN0
 
     client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
     assert "Sign in" in client.get("/accounts/login/").content.decode()
+
+
+def test_the_interface_stays_french_whatever_the_browser_asks(client_for, sales_user):
+    client = client_for(sales_user)
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert "Tableau de bord" in response.content.decode()
