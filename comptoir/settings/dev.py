@@ -9,3 +9,7 @@ SECRET_KEY = _SECRET_KEY or "dev-only-not-secret-comptoir-demo"  # never used in
 
 # runserver and the test client serve static files themselves; WhiteNoise is for prod.
 MIDDLEWARE = [m for m in MIDDLEWARE if not m.startswith("whitenoise.")]  # noqa: F405
+
+# SQLite (the demo database) cannot enforce "NULLS NOT DISTINCT" unique constraints; the
+# services create balance rows only when missing, and PostgreSQL enforces them for real.
+SILENCED_SYSTEM_CHECKS = ["models.W047"]

@@ -338,7 +338,7 @@ def assembly_post(order: AssemblyOrder, *, component_lots: dict[int, list[tuple[
                 article=component.component, location=locked.location, quantity=needed)
             if sum((q for _lot, q in picks), Decimal(0)) != needed:
                 raise ValidationFailed({"lines": [_("%(code)s: %(qty)s needed.")
-                                                  % {"code": component.component.code, "qty": needed}]})
+                                                  % {"code": component.component.code, "qty": f"{needed.normalize():f}"}]})
             for lot, quantity in picks:
                 if lot is not None and lot.expiry_date:
                     expiries.append(lot.expiry_date)

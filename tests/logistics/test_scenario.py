@@ -104,3 +104,18 @@ def test_an_assembled_kit_enters_stock_at_the_cost_of_its_components(receive, bi
     receive(honey, "10", cost="4.0000")
     assembly_post(AssemblyOrder.objects.create(kit=kit, quantity=D("2"), location=bins["A-01"]))
     assert ArticleCost.objects.get(article=kit).unit_cost == D("7.0000")
+
+
+def test_the_demo_seed_gives_real_stock_with_traces():
+    from django.core.management import call_command
+
+    from logistics.models import StockMove, Warehouse
+    from logistics.selectors import stock_anomalies
+
+    call_command("seed_demo", force=True, stdout=__import__("io").StringIO())
+    assert Warehouse.objects.filter(code="ENT-LYON").exists()
+    shipped = StockMove.objects.filter(reason="shipment").select_related("lot").first()
+    assert shipped is not None and lot_trace(shipped.lot).customer_count >= 1
+    assert StockMove.objects.filter(reason="kit_assembly").exists()
+    kinds = {a.kind for a in stock_anomalies(on_date=date.today())}
+    assert "expired_dlc" in kinds and "ledger_mismatch" not in kinds

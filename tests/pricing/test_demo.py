@@ -233,6 +233,6 @@ def test_pricing_data_alone_is_seeded_over_existing_master_data(demo: dict[str, 
     pricing_demo_reset()
     assert not Contract.objects.exists()
     output = seed()
-    assert "seeding the pricing data" in output
+    assert "seeding what is missing" in output
     assert pricing_demo_counts() == demo
     assert fingerprint() == before

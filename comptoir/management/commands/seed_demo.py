@@ -24,6 +24,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
+from logistics.demo import stock_demo_exists, stock_demo_reset, stock_demo_seed
 from pricing.demo import (
     MasterDataMissing,
     pricing_demo_exists,
@@ -87,7 +88,7 @@ class Command(BaseCommand):
                 self.stdout.write("Deleting the trade master data and the pricing data…")
                 # Pricing rows first: they point to master data, and deleting them by
                 # table is faster than letting the master data reset chase them row by row.
-                deleted = pricing_demo_reset() + demo_data_reset()
+                deleted = stock_demo_reset() + pricing_demo_reset() + demo_data_reset()
                 master = {f"{model._meta.app_label}.{model.__name__}" for model in MASTER_DATA_MODELS}
                 dependents = {label: count for label, count in deleted.items() if label not in master}
                 self.stdout.write(f"  {sum(deleted.values()):,} rows deleted")
@@ -99,7 +100,7 @@ class Command(BaseCommand):
             users_seconds = time.perf_counter() - users_started
             if demo_data_exists():
                 present = demo_data_counts()
-                if pricing_demo_exists():
+                if pricing_demo_exists() and stock_demo_exists():
                     self.stdout.write(
                         f"Demo data already present ({present['CustomerNode']} customer nodes, "
                         f"{present['Article']} articles): nothing seeded. Use --reset to seed again"
@@ -108,15 +109,19 @@ class Command(BaseCommand):
                 else:
                     self.stdout.write(
                         f"Master data already present ({present['CustomerNode']} customer nodes, "
-                        f"{present['Article']} articles); seeding the pricing data dated {today}…"
+                        f"{present['Article']} articles); seeding what is missing, dated {today}…"
                     )
-                    counts = self._seed_pricing(today=today, owner=users["ventes"])
+                    if not pricing_demo_exists():
+                        counts = self._seed_pricing(today=today, owner=users["ventes"])
+                    if not stock_demo_exists():
+                        counts |= stock_demo_seed(today=today, user=users["entrepot"], log=self.stdout.write).counts
             else:
                 self.stdout.write(f"Seeding the demo data at scale {scale}, dated {today}…")
                 # Password hashing (PBKDF2) dominates small scales: show it apart.
                 self.stdout.write(f"  {'demo logins':<22} {users_seconds:6.2f} s")
                 result = demo_data_seed(scale=scale, salesperson=users["ventes"], log=self.stdout.write)
                 counts = {**result.counts, **self._seed_pricing(today=today, owner=users["ventes"])}
+                counts |= stock_demo_seed(today=today, user=users["entrepot"], log=self.stdout.write).counts
         elapsed = time.perf_counter() - started
         if counts:
             self.stdout.write(self.style.SUCCESS(f"Seeded {sum(counts.values()):,} rows in {elapsed:.1f} s:"))
