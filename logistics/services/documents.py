@@ -250,6 +250,15 @@ def count_line_found(
     locked = InventoryCount.objects.select_for_update().get(pk=count.pk)
     if locked.status != CountStatus.COUNTING:
         raise InvalidTransition(_("Only a count in progress takes counted quantities."))
+    mode = TrackingMode(article.tracking_mode)
+    if mode in LOT_TRACKED and (lot is None or lot.article_id != article.pk):
+        raise ValidationFailed({"lot": [_("%(code)s is tracked by lot: say which one.") % {"code": article.code}]})
+    if mode not in LOT_TRACKED and lot is not None:
+        raise ValidationFailed({"lot": [_("%(code)s is not tracked by lot.") % {"code": article.code}]})
+    if mode == TrackingMode.SERIAL:
+        raise ValidationFailed({"article": [_("Serial-numbered units found are received or adjusted one by one.")]})
+    if location.warehouse_id != locked.warehouse_id:
+        raise ValidationFailed({"location": [_("The location is not in the count's warehouse.")]})
     balance = balance_read(
         article_id=article.pk, location_id=location.pk, lot_id=lot.pk if lot else None
     )

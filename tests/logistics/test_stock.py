@@ -300,3 +300,16 @@ def test_an_adjustment_names_what_the_tracking_needs(receive, yogurt, bins):
     assert "serial" in excinfo.value.errors
     stock_adjust(article=kettle, location=bins["A-01"], quantity=D("-1"), serial=serial, note="volé")
     assert SerialNumber.objects.get(number="K1").location is None
+
+
+def test_stock_found_during_a_count_needs_its_lot(receive, yogurt, warehouse, bins):
+    from logistics.services.documents import count_line_found
+
+    receive(yogurt, "5", lot="A", expiry=date(2026, 6, 25))
+    count = count_open(InventoryCount(warehouse=warehouse, kind="cycle", location_prefix="B-"))
+    with pytest.raises(ValidationFailed) as excinfo:
+        count_line_found(count, article=yogurt, location=bins["B-01"], lot=None, counted=D("2"))
+    assert "lot" in excinfo.value.errors
+    lot = StockBalance.objects.get(lot__number="A").lot
+    line = count_line_found(count, article=yogurt, location=bins["B-01"], lot=lot, counted=D("2"))
+    assert (line.expected, line.counted) == (D("0"), D("2"))
