@@ -165,7 +165,10 @@ def lot_trace(lot: Lot) -> LotTrace:
         StockMove.objects.filter(lot=lot, reason=MoveReason.RETURN).values_list("customer_node_id")
         .annotate(total=Sum("quantity")).values_list("customer_node_id", "total")
     )
-    customers = {n.pk: n for n in CustomerNode.objects.filter(pk__in={row["customer_node_id"] for row in shipped})}
+    customers = {
+        n.pk: n for n in CustomerNode.objects.filter(pk__in={row["customer_node_id"] for row in shipped})
+        .only("id", "code", "name", "kind", "path", "gln", "depth")
+    }
     downstream = []
     for row in shipped:
         quantity = row["quantity"] - (returned.get(row["customer_node_id"], ZERO) if row["lot_id"] == lot.pk else ZERO)
