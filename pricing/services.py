@@ -3,10 +3,12 @@ contract transitions, price list lines. Each public function is one transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -21,10 +23,12 @@ from trade.services import price_list_save  # noqa: F401 - re-exported: pricing 
 from . import engine
 from .models import (
     Condition,
+    ConditionKind,
     ConditionTier,
     Contract,
     ContractStatus,
     ContractStatusChange,
+    DiscountLevel,
     PriceListItem,
     RebateAgreement,
 )
@@ -286,3 +290,112 @@ def rebate_settle(agreement: RebateAgreement, *, on_date: date, user) -> RebateA
     locked.settled_by = user if getattr(user, "is_authenticated", False) else None
     locked.save(update_fields=["settled_at", "settled_turnover", "settled_amount", "settled_by"])
     return locked
+
+
+LEVEL_FIELDS = ("label", "order", "value_kind", "stacking", "exclusive")
+
+
+def _level_config(row: DiscountLevel) -> engine.LevelConfig:
+    return engine.LevelConfig(
+        number=row.number,
+        label=row.label,
+        order=row.order,
+        value_kind=engine.ValueKind(row.value_kind),
+        stacking=engine.Stacking(row.stacking),
+        exclusive=row.exclusive,
+    )
+
+
+def _scheme_of(rows: Iterable[DiscountLevel]) -> engine.LevelScheme:
+    """The levels as the engine's scheme; ValidationFailed naming what is wrong."""
+    rows = sorted(rows, key=lambda row: row.number)
+    by_order: dict[int, list[DiscountLevel]] = defaultdict(list)
+    for row in rows:
+        by_order[row.order].append(row)
+    clashes = [
+        _("%(levels)s are all at place %(order)s in the cascade.")
+        % {"levels": ", ".join(str(row) for row in same), "order": order}
+        for order, same in sorted(by_order.items())
+        if len(same) > 1
+    ]
+    if clashes:
+        raise ValidationFailed({"order": clashes})
+    try:
+        return engine.LevelScheme(levels=tuple(_level_config(row) for row in rows))
+    except engine.InvalidPricingInput as exc:
+        raise ValidationFailed({"levels": list(exc.errors)}) from exc
+
+
+def _check_conditions_fit(scheme: engine.LevelScheme, numbers: Sequence[int]) -> None:
+    """Refuse a scheme that would leave a condition of a draft or active contract unfit
+    for its level (a rate on a level turned to amounts, tiers on an amount level)."""
+    rows = list(
+        Condition.objects.filter(
+            level__in=numbers,
+            kind__in=[ConditionKind.DISCOUNT, ConditionKind.TIERS],
+            contract__status__in=[ContractStatus.DRAFT, ContractStatus.ACTIVE],
+        )
+        .select_related("contract", "family", "brand", "article")
+        .prefetch_related("tiers")
+        .order_by("pk")
+    )
+    nodes = {row.contract_id: [0] for row in rows}  # the node does not matter for the fit
+    try:
+        engine.index_conditions(engine_conditions(rows, contract_nodes=nodes), levels=scheme)
+    except engine.InvalidPricingInput:
+        unfit = []
+        for row in rows:
+            try:
+                engine.index_conditions(
+                    engine_conditions([row], contract_nodes=nodes), levels=scheme
+                )
+            except engine.InvalidPricingInput as exc:
+                unfit.append(f"{describe_condition(row)}: {exc.errors[0]}")
+        raise ValidationFailed(
+            {"value_kind": unfit[:20]},
+            message=_("%(count)s condition(s) would not fit their level any more, e.g. %(first)s")
+            % {"count": len(unfit), "first": unfit[0]},
+        ) from None
+
+
+def discount_levels_save(changes: Mapping[int, Mapping[str, Any]]) -> list[DiscountLevel]:
+    """Change the company's six discount levels, checked together, in one transaction.
+
+    ``changes`` maps a level number to new values of ``LEVEL_FIELDS``. Locks the six
+    rows (by number), applies the changes in memory and refuses with
+    ``ValidationFailed`` — writing nothing — a set that is not a valid
+    ``engine.LevelScheme`` (two levels at one place, …) or that would leave a
+    condition of a draft or active contract unfit for its level. Places are unique:
+    moved rows first step out of 1–6 so that a swap never meets the constraint.
+
+    The API (one level, or the six at once) and the settings page both call it.
+    """
+    with transaction.atomic():
+        rows = {
+            row.number: row for row in DiscountLevel.objects.select_for_update().order_by("number")
+        }
+        unknown = sorted(set(changes) - set(rows))
+        if unknown:
+            raise ValidationFailed(
+                {"number": [_("Unknown level(s): %(numbers)s.") % {"numbers": unknown}]}
+            )
+        before = {number: (row.order, row.value_kind) for number, row in rows.items()}
+        for number, values in changes.items():
+            for name, value in values.items():
+                setattr(rows[number], name, value)
+        scheme = _scheme_of(rows.values())
+        kind_changed = [
+            number for number, row in rows.items() if row.value_kind != before[number][1]
+        ]
+        if kind_changed:
+            _check_conditions_fit(scheme, kind_changed)
+        moved = [row for number, row in rows.items() if row.order != before[number][0]]
+        if moved:
+            final = {row.pk: row.order for row in moved}
+            for row in moved:
+                row.order = 100 + row.number
+            DiscountLevel.objects.bulk_update(moved, ["order"])
+            for row in moved:
+                row.order = final[row.pk]
+        DiscountLevel.objects.bulk_update(list(rows.values()), list(LEVEL_FIELDS))
+    return sorted(rows.values(), key=lambda row: row.order)

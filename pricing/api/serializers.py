@@ -14,8 +14,7 @@ when any line is wrong: nothing is priced from a half-valid basket.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -58,14 +57,14 @@ from pricing.selectors import (
     BasketResult,
     RebateStatus,
     WhatIfResult,
-    engine_conditions,
 )
 from pricing.services import (
+    LEVEL_FIELDS,
     ContractImpact,
     TierInput,
     condition_save,
     contract_save,
-    describe_condition,
+    discount_levels_save,
     price_list_item_save,
 )
 from trade.api.serializers import CustomerBriefSerializer, ModelCleanMixin, NodeRefSerializer
@@ -245,7 +244,6 @@ class PriceListItemInputSerializer(serializers.ModelSerializer):
 
 # --------------------------------------------------------------------------- discount levels
 
-LEVEL_FIELDS = ("label", "order", "value_kind", "stacking", "exclusive")
 
 
 class DiscountLevelSerializer(serializers.ModelSerializer):
@@ -272,7 +270,7 @@ class DiscountLevelInputSerializer(serializers.ModelSerializer):
         extra_kwargs = {"order": {"validators": [], "min_value": 1, "max_value": 6}}
 
     def update(self, instance: DiscountLevel, validated_data: dict[str, Any]) -> DiscountLevel:
-        levels = discount_levels_apply({instance.number: validated_data})
+        levels = discount_levels_save({instance.number: validated_data})
         return next(level for level in levels if level.number == instance.number)
 
 
@@ -311,114 +309,7 @@ class DiscountLevelSchemeInputSerializer(serializers.Serializer):
             item["number"]: {name: item[name] for name in LEVEL_FIELDS}
             for item in self.validated_data["levels"]
         }
-        return discount_levels_apply(changes)
-
-
-def _level_config(row: DiscountLevel) -> engine.LevelConfig:
-    return engine.LevelConfig(
-        number=row.number,
-        label=row.label,
-        order=row.order,
-        value_kind=engine.ValueKind(row.value_kind),
-        stacking=engine.Stacking(row.stacking),
-        exclusive=row.exclusive,
-    )
-
-
-def _scheme_of(rows: Iterable[DiscountLevel]) -> engine.LevelScheme:
-    """The levels as the engine's scheme; ValidationFailed naming what is wrong."""
-    rows = sorted(rows, key=lambda row: row.number)
-    by_order: dict[int, list[DiscountLevel]] = defaultdict(list)
-    for row in rows:
-        by_order[row.order].append(row)
-    clashes = [
-        _("%(levels)s are all at place %(order)s in the cascade.")
-        % {"levels": ", ".join(str(row) for row in same), "order": order}
-        for order, same in sorted(by_order.items())
-        if len(same) > 1
-    ]
-    if clashes:
-        raise ValidationFailed({"order": clashes})
-    try:
-        return engine.LevelScheme(levels=tuple(_level_config(row) for row in rows))
-    except engine.InvalidPricingInput as exc:
-        raise ValidationFailed({"levels": list(exc.errors)}) from exc
-
-
-def _check_conditions_fit(scheme: engine.LevelScheme, numbers: Sequence[int]) -> None:
-    """Refuse a scheme that would leave a condition of a draft or active contract unfit
-    for its level (a rate on a level turned to amounts, tiers on an amount level)."""
-    rows = list(
-        Condition.objects.filter(
-            level__in=numbers,
-            kind__in=[ConditionKind.DISCOUNT, ConditionKind.TIERS],
-            contract__status__in=[ContractStatus.DRAFT, ContractStatus.ACTIVE],
-        )
-        .select_related("contract", "family", "brand", "article")
-        .prefetch_related("tiers")
-        .order_by("pk")
-    )
-    nodes = {row.contract_id: [0] for row in rows}  # the node does not matter for the fit
-    try:
-        engine.index_conditions(engine_conditions(rows, contract_nodes=nodes), levels=scheme)
-    except engine.InvalidPricingInput:
-        unfit = []
-        for row in rows:
-            try:
-                engine.index_conditions(
-                    engine_conditions([row], contract_nodes=nodes), levels=scheme
-                )
-            except engine.InvalidPricingInput as exc:
-                unfit.append(f"{describe_condition(row)}: {exc.errors[0]}")
-        raise ValidationFailed(
-            {"value_kind": unfit[:20]},
-            message=_("%(count)s condition(s) would not fit their level any more, e.g. %(first)s")
-            % {"count": len(unfit), "first": unfit[0]},
-        ) from None
-
-
-def discount_levels_apply(changes: Mapping[int, Mapping[str, Any]]) -> list[DiscountLevel]:
-    """Change the company's six discount levels, checked together, in one transaction.
-
-    ``changes`` maps a level number to new values of ``LEVEL_FIELDS``. Locks the six
-    rows (by number), applies the changes in memory and refuses with
-    ``ValidationFailed`` — writing nothing — a set that is not a valid
-    ``engine.LevelScheme`` (two levels at one place, …) or that would leave a
-    condition of a draft or active contract unfit for its level. Places are unique:
-    moved rows first step out of 1–6 so that a swap never meets the constraint.
-
-    A cross-row rule with locking: it belongs in ``pricing.services`` (see the API
-    notes); it lives here until the service exists.
-    """
-    with transaction.atomic():
-        rows = {
-            row.number: row for row in DiscountLevel.objects.select_for_update().order_by("number")
-        }
-        unknown = sorted(set(changes) - set(rows))
-        if unknown:
-            raise ValidationFailed(
-                {"number": [_("Unknown level(s): %(numbers)s.") % {"numbers": unknown}]}
-            )
-        before = {number: (row.order, row.value_kind) for number, row in rows.items()}
-        for number, values in changes.items():
-            for name, value in values.items():
-                setattr(rows[number], name, value)
-        scheme = _scheme_of(rows.values())
-        kind_changed = [
-            number for number, row in rows.items() if row.value_kind != before[number][1]
-        ]
-        if kind_changed:
-            _check_conditions_fit(scheme, kind_changed)
-        moved = [row for number, row in rows.items() if row.order != before[number][0]]
-        if moved:
-            final = {row.pk: row.order for row in moved}
-            for row in moved:
-                row.order = 100 + row.number
-            DiscountLevel.objects.bulk_update(moved, ["order"])
-            for row in moved:
-                row.order = final[row.pk]
-        DiscountLevel.objects.bulk_update(list(rows.values()), list(LEVEL_FIELDS))
-    return sorted(rows.values(), key=lambda row: row.order)
+        return discount_levels_save(changes)
 
 
 # --------------------------------------------------------------------------- segments

@@ -6,73 +6,17 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.db import transaction
-from django.db.models import F
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
+from comptoir.exceptions import ValidationFailed
 from trade.views.common import SectionMixin
 
-from .. import engine
 from ..forms import BaseDiscountLevelFormSet, DiscountLevelFormSet
-from ..models import Condition, ContractStatus, DiscountLevel
-from ..selectors import engine_conditions
-
-# Orders are unique: rows are parked out of the 1–6 range before taking their new
-# places, so that two levels may swap in one save.
-PARKING_OFFSET = 100
-
-
-class LevelsRefused(Exception):
-    def __init__(self, messages_: list[str]) -> None:
-        super().__init__(messages_[0] if messages_ else "")
-        self.messages = messages_
-
-
-def discount_levels_save(formset: BaseDiscountLevelFormSet) -> None:
-    """Write the six levels, checked as a whole.
-
-    Preconditions: the formset is valid, so its ``LevelScheme`` (numbers 1–6 once,
-    distinct orders, labels) is. Locks the six rows (by primary key) for the write.
-    When a level changes from rate to amount or back, the conditions of the draft
-    and active contracts are indexed by the engine against the new scheme: a rate
-    left on an amount level (or the reverse) refuses the save with the engine's
-    messages, since every price of those contracts would fail otherwise.
-    """
-    scheme = formset.level_scheme()
-    with transaction.atomic():
-        stored = {
-            level.pk: level for level in DiscountLevel.objects.select_for_update().order_by("pk")
-        }
-        kind_changed = any(
-            stored[form.instance.pk].value_kind != form.cleaned_data["value_kind"]
-            for form in formset.forms
-        )
-        DiscountLevel.objects.update(order=F("order") + PARKING_OFFSET)
-        for form in formset.forms:
-            form.save()
-        if kind_changed:
-            rows = (
-                Condition.objects.filter(
-                    contract__status__in=[ContractStatus.DRAFT, ContractStatus.ACTIVE]
-                )
-                .filter(level__isnull=False)
-                .select_related("contract")
-                .prefetch_related("tiers")
-            )
-            conditions = list(rows)
-            try:
-                engine.index_conditions(
-                    engine_conditions(
-                        conditions, contract_nodes={c.contract_id: [0] for c in conditions}
-                    ),
-                    levels=scheme,
-                )
-            except engine.InvalidPricingInput as exc:
-                transaction.set_rollback(True)
-                raise LevelsRefused([str(message) for message in exc.errors]) from exc
+from ..models import DiscountLevel
+from ..services import LEVEL_FIELDS, discount_levels_save
 
 
 class DiscountLevelsView(SectionMixin, PermissionRequiredMixin, TemplateView):
@@ -101,11 +45,15 @@ class DiscountLevelsView(SectionMixin, PermissionRequiredMixin, TemplateView):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         formset = self.build(request.POST)
         if formset.is_valid():
+            changes = {
+                form.instance.number: {name: form.cleaned_data[name] for name in LEVEL_FIELDS}
+                for form in formset.forms
+            }
             try:
-                discount_levels_save(formset)
-            except LevelsRefused as exc:
-                for message in exc.messages:
-                    formset.add_error(message)
+                discount_levels_save(changes)
+            except ValidationFailed as exc:
+                for message in (m for messages_ in exc.errors.values() for m in messages_):
+                    formset.non_form_errors().append(message)
             else:
                 messages.success(request, _("Discount levels saved."))
                 return HttpResponseRedirect(reverse("pricing:discount_levels"))
