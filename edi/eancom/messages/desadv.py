@@ -34,6 +34,7 @@ from decimal import Decimal
 from ..envelope import Message
 from ..errors import SyntaxErrorCode
 from ..segment import Segment, make_segment
+from ._header import HeaderCollector, cnt_segment, header_segments, reference_with_date
 from .common import (
     DateValue,
     ErrorSink,
@@ -42,17 +43,10 @@ from .common import (
     Reference,
     UnmappedSegment,
     body_segments,
-    check_length,
-    check_message_type,
     check_sscc,
     dtm_segment,
     format_decimal,
-    ftx_segment,
-    nad_segments,
-    parse_control_count,
     parse_decimal,
-    parse_ftx,
-    parse_nad,
     parse_rff,
     read_dtm,
     rff_segments,
@@ -63,10 +57,10 @@ from .orders import (
     lin_segment,
     pia_segment,
     quantity_segment,
+    read_function,
     read_imd_text,
     read_lin,
     read_pia,
-    reference_with_date,
 )
 
 
@@ -217,156 +211,53 @@ def _finish_line(draft: _LineDraft, sink: ErrorSink) -> DespatchLine | None:
 
 def parse_desadv(message: Message) -> Desadv:
     """Read a DESADV message; raises :class:`MappingError` with every fault found."""
-    sink = ErrorSink(message.reference)
-    check_message_type(message, "DESADV", sink)
-    document_number = ""
-    function = OrderFunction.ORIGINAL
-    dates: dict[str, DateValue | None] = {}
-    references: list[Reference] = []
-    parties: list[Party] = []
-    party_references: list[Reference] = []
-    notes: list[Note] = []
-    unmapped: list[UnmappedSegment] = []
     levels: list[_LevelDraft] = []
-    line: _LineDraft | None = None
-    context = ""
-    line_count = 0
-    bgm_seen = False
-    control: tuple[Segment, int] | None = None
-
-    def close_party() -> None:
-        if parties and party_references:
-            last = parties[-1]
-            parties[-1] = Party(
-                last.role,
-                last.identifier,
-                last.agency,
-                last.name,
-                last.street,
-                last.city,
-                last.postal_code,
-                last.country,
-                tuple(party_references),
-            )
-        party_references.clear()
-
-    def close_line() -> None:
-        nonlocal line
-        if line is not None:
-            finished = _finish_line(line, sink)
-            if finished is not None:
-                levels[-1].lines.append(finished)
-            line = None
+    header: HeaderCollector[_LineDraft, DespatchLine] = HeaderCollector(
+        message,
+        "DESADV",
+        date_qualifiers=("137", "11", "17", "358"),
+        currency=False,
+        finish_line=_finish_line,
+        emit_line=lambda finished: levels[-1].lines.append(finished),
+    )
+    sink = header.sink
+    function = OrderFunction.ORIGINAL
 
     for position, segment in body_segments(message):
         tag = segment.tag
         if tag == "BGM":
-            if bgm_seen or position != 2:
-                sink.add(
-                    SyntaxErrorCode.NOT_SUPPORTED_IN_POSITION,
-                    "BGM must be the first segment after UNH",
-                    position,
-                    tag,
-                )
-            bgm_seen = True
-            if segment.value(1, 1) != "351":
-                sink.add(
-                    SyntaxErrorCode.VALUE_NOT_SUPPORTED,
-                    f"document name {segment.value(1, 1) or '(none)'} is not a despatch advice (351)",
-                    position,
-                    tag,
-                    1,
-                    1,
-                )
-            document_number = segment.value(2)
-            if not document_number:
-                sink.add(
-                    SyntaxErrorCode.MISSING, "despatch advice number missing", position, tag, 2
-                )
-            else:
-                check_length(document_number, 35, sink, position, tag, 2)
-            code = segment.value(3) or OrderFunction.ORIGINAL.value
-            try:
-                function = OrderFunction(code)
-            except ValueError:
-                sink.add(
-                    SyntaxErrorCode.VALUE_NOT_SUPPORTED,
-                    f"message function {code} is not supported (9, 5, 1, 4 are)",
-                    position,
-                    tag,
-                    3,
-                )
+            header.read_bgm(position, segment)
+            header.check_document_name(position, segment, "351", "a despatch advice")
+            header.read_document_number(position, segment, "despatch advice number")
+            function = read_function(segment, sink, position) or function
             continue
         if tag == "CPS":
-            close_party()
-            close_line()
+            header.close()
             hierarchy_id = segment.value(1)
             if not hierarchy_id:
                 sink.add(SyntaxErrorCode.MISSING, "hierarchical id missing", position, tag, 1)
             levels.append(_LevelDraft(position, hierarchy_id, segment.value(2)))
-            context = "cps"
+            header.context = "cps"
             continue
         if tag == "CNT":
-            close_line()
-            if segment.value(1, 1) == "2":
-                control = (segment, position)
-            else:
-                unmapped.append(UnmappedSegment(position, tag))
-            context = "summary"
+            header.close_line()
+            header.read_control(position, segment)
+            header.context = "summary"
             continue
-        if not levels and context != "summary":
-            if tag == "DTM":
-                qualifier, value = read_dtm(segment, sink, position)
-                if context == "rff" and qualifier == "171":
-                    if value is not None:
-                        reference_with_date(references, value)
-                elif context == "nad-rff" and qualifier == "171":
-                    if value is not None:
-                        reference_with_date(party_references, value)
-                elif qualifier in ("137", "11", "17", "358"):
-                    dates[qualifier] = value
-                else:
-                    unmapped.append(UnmappedSegment(position, tag))
-                continue
-            if tag == "RFF":
-                reference = parse_rff(segment, sink, position)
-                if context in ("nad", "nad-rff"):
-                    if reference is not None:
-                        party_references.append(reference)
-                    context = "nad-rff"
-                else:
-                    close_party()
-                    if reference is not None:
-                        references.append(reference)
-                    context = "rff"
-                continue
-            if tag == "NAD":
-                close_party()
-                party = parse_nad(segment, sink, position)
-                if party is not None:
-                    parties.append(party)
-                context = "nad"
-                continue
-            close_party()
-            context = "header"
-            if tag == "FTX":
-                note = parse_ftx(segment, sink, position)
-                if note is not None:
-                    notes.append(note)
-            else:
-                unmapped.append(UnmappedSegment(position, tag))
+        if not levels and header.context != "summary":
+            if not header.read_header(position, segment):
+                header.unmap(position, tag)
             continue
-        if not levels or context == "summary":
-            unmapped.append(UnmappedSegment(position, tag))
+        if not levels or header.context == "summary":
+            header.unmap(position, tag)
             continue
         level = levels[-1]
         if tag == "LIN":
-            close_line()
-            line_count += 1
+            header.begin_line()
             line_number, gtin = read_lin(segment, sink, position)
-            line = _LineDraft(position, line_number, gtin)
-            context = "line"
+            header.draft = _LineDraft(position, line_number, gtin)
             continue
+        line = header.draft
         if line is None:
             # Package section of the current CPS level.
             if tag == "PAC":
@@ -385,8 +276,8 @@ def parse_desadv(message: Message) -> Desadv:
                 level.packages.append(
                     _PackageDraft(int(count) if count is not None else 0, segment.value(3, 1))
                 )
-                context = "pac"
-            elif tag == "MEA" and level.packages and context in ("pac", "pac-mea"):
+                header.context = "pac"
+            elif tag == "MEA" and level.packages and header.context in ("pac", "pac-mea"):
                 if (segment.value(1), segment.value(2, 1), segment.value(3, 1)) == (
                     "PD",
                     "AAB",
@@ -396,15 +287,15 @@ def parse_desadv(message: Message) -> Desadv:
                         segment.value(3, 2), sink, position, tag, 3, 2, what="gross weight"
                     )
                 else:
-                    unmapped.append(UnmappedSegment(position, tag))
-                context = "pac-mea"
+                    header.unmap(position, tag)
+                header.context = "pac-mea"
             elif tag == "PCI" and level.packages:
                 if segment.value(1) != "33E":
-                    unmapped.append(UnmappedSegment(position, tag))
-                context = "pci"
-            elif tag == "GIN" and level.packages and context in ("pci", "gin"):
+                    header.unmap(position, tag)
+                header.context = "pci"
+            elif tag == "GIN" and level.packages and header.context in ("pci", "gin"):
                 if segment.value(1) != "BJ":
-                    unmapped.append(UnmappedSegment(position, tag))
+                    header.unmap(position, tag)
                 else:
                     for element in range(2, 7):
                         code = segment.value(element, 1)
@@ -421,18 +312,19 @@ def parse_desadv(message: Message) -> Desadv:
                                 2,
                             )
                         level.packages[-1].sscc.append(code)
-                context = "gin"
+                header.context = "gin"
             else:
-                unmapped.append(UnmappedSegment(position, tag))
+                header.unmap(position, tag)
             continue
-        previous_context, context = context, "line"
+        previous_context = header.context
+        header.context = "line"
         if tag == "PIA":
             for kind, value in read_pia(segment).items():
                 line.identifiers.setdefault(kind, value)
         elif tag == "IMD":
             text = read_imd_text(segment)
             if text is None:
-                unmapped.append(UnmappedSegment(position, tag))
+                header.unmap(position, tag)
             else:
                 line.description.append(text)
         elif tag == "QTY":
@@ -446,17 +338,17 @@ def parse_desadv(message: Message) -> Desadv:
                 else:
                     line.quantities[qualifier] = (quantity, segment.value(1, 3))
             else:
-                unmapped.append(UnmappedSegment(position, tag))
+                header.unmap(position, tag)
         elif tag == "DTM":
             qualifier, value = read_dtm(segment, sink, position)
             if previous_context == "line-rff" and qualifier == "171":
-                context = previous_context
+                header.context = previous_context
                 if value is not None:
                     reference_with_date(line.references, value)
             elif qualifier in ("361", "36"):
                 line.dates[qualifier] = _day(value)
             else:
-                unmapped.append(UnmappedSegment(position, tag))
+                header.unmap(position, tag)
         elif tag == "GIN" and segment.value(1) == "BX":
             line.batch_number = segment.value(2, 1)
         elif tag == "GIR":
@@ -471,22 +363,17 @@ def parse_desadv(message: Message) -> Desadv:
             if batch:
                 line.batch_number = batch
             else:
-                unmapped.append(UnmappedSegment(position, tag))
+                header.unmap(position, tag)
         elif tag == "RFF":
             reference = parse_rff(segment, sink, position)
             if reference is not None:
                 line.references.append(reference)
-            context = "line-rff"
+            header.context = "line-rff"
         else:
-            unmapped.append(UnmappedSegment(position, tag))
-    close_party()
-    close_line()
+            header.unmap(position, tag)
+    header.close()
 
-    if not bgm_seen:
-        sink.add(SyntaxErrorCode.MISSING, "BGM missing", 2, "BGM")
-    document_date = dates.get("137")
-    if "137" not in dates:
-        sink.add(SyntaxErrorCode.MISSING, "document date (DTM+137) missing", 2, "DTM")
+    document_date = header.check_start("document date")
     if not levels:
         sink.add(
             SyntaxErrorCode.MISSING, "no packing hierarchy (CPS)", len(message.segments), "CPS"
@@ -501,12 +388,11 @@ def parse_desadv(message: Message) -> Desadv:
                 "CPS",
                 2,
             )
-    if control is not None:
-        parse_control_count(control[0], sink, control[1], line_count, "lines")
+    header.check_control()
     sink.raise_if_any()
     assert document_date is not None
     return Desadv(
-        document_number=document_number,
+        document_number=header.document_number,
         document_date=document_date,
         packing=tuple(
             PackingLevel(
@@ -527,34 +413,30 @@ def parse_desadv(message: Message) -> Desadv:
             for level in levels
         ),
         function=function,
-        despatch_date=dates.get("11"),
-        estimated_delivery=dates.get("17"),
-        expected_delivery=dates.get("358"),
-        references=tuple(references),
-        parties=tuple(parties),
-        notes=tuple(notes),
-        unmapped=tuple(unmapped),
+        despatch_date=header.dates.get("11"),
+        estimated_delivery=header.dates.get("17"),
+        expected_delivery=header.dates.get("358"),
+        references=tuple(header.references),
+        parties=tuple(header.parties),
+        notes=tuple(header.notes),
+        unmapped=tuple(header.unmapped),
     )
 
 
 def build_desadv(advice: Desadv) -> tuple[Segment, ...]:
     """The DESADV body (between UNH and UNT) for ``advice``."""
-    segments: list[Segment] = [
-        make_segment("BGM", "351", advice.document_number, advice.function.value),
-        dtm_segment("137", advice.document_date),
-    ]
-    for qualifier, value in (
-        ("11", advice.despatch_date),
-        ("17", advice.estimated_delivery),
-        ("358", advice.expected_delivery),
-    ):
-        if value is not None:
-            segments.append(dtm_segment(qualifier, value))
-    segments.extend(ftx_segment(note) for note in advice.notes)
-    for reference in advice.references:
-        segments.extend(rff_segments(reference))
-    for party in advice.parties:
-        segments.extend(nad_segments(party))
+    segments = header_segments(
+        ("351", advice.document_number, advice.function.value),
+        advice.document_date,
+        (
+            ("11", advice.despatch_date),
+            ("17", advice.estimated_delivery),
+            ("358", advice.expected_delivery),
+        ),
+        advice.notes,
+        advice.references,
+        advice.parties,
+    )
     line_count = 0
     for level in advice.packing:
         segments.append(make_segment("CPS", level.hierarchy_id, level.parent_id))
@@ -591,5 +473,5 @@ def build_desadv(advice: Desadv) -> tuple[Segment, ...]:
                 segments.append(dtm_segment("36", line.expiry_date))
             for reference in line.references:
                 segments.extend(rff_segments(reference))
-    segments.append(make_segment("CNT", ("2", str(line_count))))
+    segments.append(cnt_segment(line_count))
     return tuple(segments)

@@ -31,6 +31,7 @@ from enum import StrEnum
 from ..envelope import Message
 from ..errors import SyntaxErrorCode
 from ..segment import Segment, make_segment
+from ._header import HeaderCollector, header_segments, summary_segments
 from .common import (
     DateValue,
     ErrorSink,
@@ -39,21 +40,9 @@ from .common import (
     Reference,
     UnmappedSegment,
     body_segments,
-    check_length,
-    check_message_type,
-    cux_segment,
     dtm_segment,
     format_decimal,
-    ftx_segment,
-    nad_segments,
-    parse_control_count,
-    parse_cux,
     parse_decimal,
-    parse_ftx,
-    parse_nad,
-    parse_rff,
-    read_dtm,
-    rff_segments,
 )
 from .orders import (
     OrderFunction,
@@ -64,10 +53,10 @@ from .orders import (
     pia_segment,
     price_segment,
     quantity_segment,
+    read_function,
     read_imd_text,
     read_lin,
     read_pia,
-    reference_with_date,
 )
 
 
@@ -207,62 +196,23 @@ class _VatDraft:
 
 def parse_invoic(message: Message) -> Invoic:
     """Read an INVOIC message; raises :class:`MappingError` with every fault found."""
-    sink = ErrorSink(message.reference)
-    check_message_type(message, "INVOIC", sink)
-    document_number = ""
+    header: HeaderCollector[_LineDraft, InvoiceLine] = HeaderCollector(
+        message,
+        "INVOIC",
+        date_qualifiers=("137", "35"),
+        context_dates={"pat": "13"},
+        finish_line=_finish_line,
+    )
+    sink = header.sink
     document_type: InvoiceType | None = None
     function = OrderFunction.ORIGINAL
-    dates: dict[str, DateValue | None] = {}
-    references: list[Reference] = []
-    parties: list[Party] = []
-    party_references: list[Reference] = []
-    currency = ""
-    notes: list[Note] = []
-    unmapped: list[UnmappedSegment] = []
-    lines: list[InvoiceLine] = []
-    draft: _LineDraft | None = None
     totals: dict[str, Decimal | None] = {}
     breakdown: list[_VatDraft] = []
-    context = ""
-    line_count = 0
-    bgm_seen = False
-    control: tuple[Segment, int] | None = None
-
-    def close_party() -> None:
-        if parties and party_references:
-            last = parties[-1]
-            parties[-1] = Party(
-                last.role,
-                last.identifier,
-                last.agency,
-                last.name,
-                last.street,
-                last.city,
-                last.postal_code,
-                last.country,
-                tuple(party_references),
-            )
-        party_references.clear()
-
-    def close_line() -> None:
-        nonlocal draft
-        if draft is not None:
-            line = _finish_line(draft, sink)
-            if line is not None:
-                lines.append(line)
-            draft = None
 
     for position, segment in body_segments(message):
         tag = segment.tag
         if tag == "BGM":
-            if bgm_seen or position != 2:
-                sink.add(
-                    SyntaxErrorCode.NOT_SUPPORTED_IN_POSITION,
-                    "BGM must be the first segment after UNH",
-                    position,
-                    tag,
-                )
-            bgm_seen = True
+            header.read_bgm(position, segment)
             try:
                 document_type = InvoiceType(segment.value(1, 1))
             except ValueError:
@@ -274,39 +224,21 @@ def parse_invoic(message: Message) -> Invoic:
                     1,
                     1,
                 )
-            document_number = segment.value(2)
-            if not document_number:
-                sink.add(SyntaxErrorCode.MISSING, "invoice number missing", position, tag, 2)
-            else:
-                check_length(document_number, 35, sink, position, tag, 2)
-            code = segment.value(3) or OrderFunction.ORIGINAL.value
-            try:
-                function = OrderFunction(code)
-            except ValueError:
-                sink.add(
-                    SyntaxErrorCode.VALUE_NOT_SUPPORTED,
-                    f"message function {code} is not supported (9, 5, 1, 4 are)",
-                    position,
-                    tag,
-                    3,
-                )
+            header.read_document_number(position, segment, "invoice number")
+            function = read_function(segment, sink, position) or function
             continue
         if tag == "LIN":
-            close_party()
-            close_line()
-            line_count += 1
+            header.begin_line()
             line_number, gtin = read_lin(segment, sink, position)
-            draft = _LineDraft(position, line_number, gtin)
-            context = "line"
+            header.draft = _LineDraft(position, line_number, gtin)
             continue
         if tag == "UNS":
-            close_party()
-            close_line()
-            context = "summary"
+            header.close()
+            header.context = "summary"
             continue
-        if context == "summary":
-            if tag == "CNT" and segment.value(1, 1) == "2":
-                control = (segment, position)
+        if header.context == "summary":
+            if tag == "CNT":
+                header.read_control(position, segment)
             elif tag == "MOA" and segment.value(1, 1) in _SUMMARY_AMOUNTS:
                 qualifier = segment.value(1, 1)
                 amount = parse_decimal(
@@ -322,55 +254,16 @@ def parse_invoic(message: Message) -> Invoic:
                 rate, category = _read_tax(segment, sink, position)
                 breakdown.append(_VatDraft(position, rate, category))
             else:
-                unmapped.append(UnmappedSegment(position, tag))
+                header.unmap(position, tag)
             continue
+        draft = header.draft
         if draft is None:
-            if tag == "DTM":
-                qualifier, value = read_dtm(segment, sink, position)
-                if context == "rff" and qualifier == "171":
-                    if value is not None:
-                        reference_with_date(references, value)
-                elif context == "nad-rff" and qualifier == "171":
-                    if value is not None:
-                        reference_with_date(party_references, value)
-                elif context == "pat" and qualifier == "13":
-                    dates["13"] = value
-                elif qualifier in ("137", "35"):
-                    dates[qualifier] = value
-                else:
-                    unmapped.append(UnmappedSegment(position, tag))
-                continue
-            if tag == "RFF":
-                reference = parse_rff(segment, sink, position)
-                if context in ("nad", "nad-rff"):
-                    if reference is not None:
-                        party_references.append(reference)
-                    context = "nad-rff"
-                else:
-                    close_party()
-                    if reference is not None:
-                        references.append(reference)
-                    context = "rff"
-                continue
-            if tag == "NAD":
-                close_party()
-                party = parse_nad(segment, sink, position)
-                if party is not None:
-                    parties.append(party)
-                context = "nad"
-                continue
-            close_party()
-            context = "header"
-            if tag == "FTX":
-                note = parse_ftx(segment, sink, position)
-                if note is not None:
-                    notes.append(note)
-            elif tag == "CUX":
-                currency = parse_cux(segment, sink, position)
+            if header.read_header(position, segment):
+                pass
             elif tag == "PAT":
-                context = "pat"
+                header.context = "pat"
             else:
-                unmapped.append(UnmappedSegment(position, tag))
+                header.unmap(position, tag)
             continue
         if tag == "PIA":
             for kind, value in read_pia(segment).items():
@@ -378,7 +271,7 @@ def parse_invoic(message: Message) -> Invoic:
         elif tag == "IMD":
             text = read_imd_text(segment)
             if text is None:
-                unmapped.append(UnmappedSegment(position, tag))
+                header.unmap(position, tag)
             else:
                 draft.description.append(text)
         elif tag == "QTY" and segment.value(1, 1) == "47":
@@ -400,16 +293,11 @@ def parse_invoic(message: Message) -> Invoic:
         elif tag == "TAX":
             draft.vat_rate, draft.vat_category = _read_tax(segment, sink, position)
         else:
-            unmapped.append(UnmappedSegment(position, tag))
-    close_party()
-    close_line()
+            header.unmap(position, tag)
+    header.close()
 
-    if not bgm_seen:
-        sink.add(SyntaxErrorCode.MISSING, "BGM missing", 2, "BGM")
-    invoice_date = dates.get("137")
-    if "137" not in dates:
-        sink.add(SyntaxErrorCode.MISSING, "invoice date (DTM+137) missing", 2, "DTM")
-    if line_count == 0:
+    invoice_date = header.check_start("invoice date")
+    if header.line_count == 0:
         sink.add(SyntaxErrorCode.MISSING, "the invoice has no line", len(message.segments), "LIN")
     vat_breakdown: list[VatBreakdown] = []
     for vat in breakdown:
@@ -424,48 +312,42 @@ def parse_invoic(message: Message) -> Invoic:
             vat_breakdown.append(
                 VatBreakdown(vat.rate, vat.taxable_amount, vat.tax_amount, vat.category)
             )
-    if control is not None:
-        parse_control_count(control[0], sink, control[1], line_count, "lines")
+    header.check_control()
     sink.raise_if_any()
     assert document_type is not None and invoice_date is not None
     return Invoic(
-        document_number=document_number,
+        document_number=header.document_number,
         invoice_date=invoice_date,
-        lines=tuple(lines),
+        lines=tuple(header.lines),
         document_type=document_type,
         function=function,
-        delivery_date=dates.get("35"),
-        due_date=dates.get("13"),
-        references=tuple(references),
-        parties=tuple(parties),
-        currency=currency,
-        notes=tuple(notes),
+        delivery_date=header.dates.get("35"),
+        due_date=header.dates.get("13"),
+        references=tuple(header.references),
+        parties=tuple(header.parties),
+        currency=header.currency,
+        notes=tuple(header.notes),
         total_amount=totals.get("77"),
         lines_amount=totals.get("79"),
         taxable_amount=totals.get("125"),
         tax_amount=totals.get("124"),
         vat_breakdown=tuple(vat_breakdown),
-        unmapped=tuple(unmapped),
+        unmapped=tuple(header.unmapped),
     )
 
 
 def build_invoic(invoice: Invoic) -> tuple[Segment, ...]:
     """The INVOIC body (between UNH and UNT) for ``invoice``."""
-    segments: list[Segment] = [
-        make_segment(
-            "BGM", invoice.document_type.value, invoice.document_number, invoice.function.value
-        ),
-        dtm_segment("137", invoice.invoice_date),
-    ]
-    if invoice.delivery_date is not None:
-        segments.append(dtm_segment("35", invoice.delivery_date))
-    segments.extend(ftx_segment(note) for note in invoice.notes)
-    for reference in invoice.references:
-        segments.extend(rff_segments(reference))
-    for party in invoice.parties:
-        segments.extend(nad_segments(party))
-    if invoice.currency:
-        segments.append(cux_segment(invoice.currency, "4"))
+    segments = header_segments(
+        (invoice.document_type.value, invoice.document_number, invoice.function.value),
+        invoice.invoice_date,
+        (("35", invoice.delivery_date),),
+        invoice.notes,
+        invoice.references,
+        invoice.parties,
+        currency=invoice.currency,
+        currency_usage="4",
+    )
     if invoice.due_date is not None:
         segments.append(make_segment("PAT", "1"))
         segments.append(dtm_segment("13", invoice.due_date))
@@ -485,8 +367,7 @@ def build_invoic(invoice: Invoic) -> tuple[Segment, ...]:
             segments.append(price_segment("AAB", line.gross_price))
         if line.vat_rate is not None:
             segments.append(tax_segment(line.vat_rate, line.vat_category))
-    segments.append(make_segment("UNS", "S"))
-    segments.append(make_segment("CNT", ("2", str(len(invoice.lines)))))
+    segments.extend(summary_segments(len(invoice.lines)))
     for qualifier, amount in (
         ("77", invoice.total_amount),
         ("79", invoice.lines_amount),

@@ -29,13 +29,19 @@ dropped. Each line keeps the position of its LIN so that later layers can say
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
 from ..envelope import Message
 from ..errors import SyntaxErrorCode
 from ..segment import Segment, make_segment
+from ._header import (
+    HeaderCollector,
+    header_segments,
+    read_code,
+    reference_with_date,
+    summary_segments,
+)
 from .common import (
     DateValue,
     ErrorSink,
@@ -47,17 +53,11 @@ from .common import (
     check_gln,
     check_gtin,
     check_length,
-    check_message_type,
-    cux_segment,
     dtm_segment,
     format_decimal,
     ftx_segment,
-    nad_segments,
-    parse_control_count,
-    parse_cux,
     parse_decimal,
     parse_ftx,
-    parse_nad,
     parse_rff,
     read_dtm,
     rff_segments,
@@ -231,6 +231,20 @@ def imd_segments(description: str) -> list[Segment]:
     ]
 
 
+def read_function(segment: Segment, sink: ErrorSink, position: int) -> OrderFunction | None:
+    """BGM 1225 of INVOIC and DESADV: 9 (original) when left out."""
+    return read_code(
+        OrderFunction,
+        segment.value(3) or OrderFunction.ORIGINAL.value,
+        sink,
+        position,
+        segment.tag,
+        3,
+        what="message function",
+        supported="9, 5, 1, 4",
+    )
+
+
 def read_lin(segment: Segment, sink: ErrorSink, position: int) -> tuple[str, str]:
     """LIN → (line number, GTIN). The GTIN must be EN/UP/SRV typed with a check digit."""
     line_number = segment.value(1)
@@ -302,15 +316,6 @@ class _LineDraft:
     splits: list[StoreSplit] = field(default_factory=list)
 
 
-def reference_with_date(references: list[Reference], value: DateValue) -> None:
-    """DTM+171 after an RFF dates the reference just read."""
-    if not references:
-        return
-    last = references[-1]
-    day = value.date() if isinstance(value, datetime) else value
-    references[-1] = Reference(last.qualifier, last.value, last.line_number, day)
-
-
 def _finish_line(draft: _LineDraft, sink: ErrorSink) -> OrderLine | None:
     ordered = draft.quantities.get("21")
     if ordered is None and "21" not in draft.unreadable_quantities:
@@ -356,154 +361,62 @@ def _finish_line(draft: _LineDraft, sink: ErrorSink) -> OrderLine | None:
 
 def parse_orders(message: Message) -> Orders:
     """Read an ORDERS message; raises :class:`MappingError` with every fault found."""
-    sink = ErrorSink(message.reference)
-    check_message_type(message, "ORDERS", sink)
-    document_type = document_number = ""
+    header: HeaderCollector[_LineDraft, OrderLine] = HeaderCollector(
+        message, "ORDERS", date_qualifiers=("137", "2", "63", "64"), finish_line=_finish_line
+    )
+    sink = header.sink
+    document_type = ""
     function: OrderFunction | None = None
-    dates: dict[str, DateValue | None] = {}
-    references: list[Reference] = []
-    parties: list[Party] = []
-    party_references: list[Reference] = []
-    currency = ""
-    notes: list[Note] = []
-    unmapped: list[UnmappedSegment] = []
-    lines: list[OrderLine] = []
-    draft: _LineDraft | None = None
-    context = ""
-    line_count = 0
-    bgm_seen = False
-    control: tuple[Segment, int] | None = None
-
-    def close_party() -> None:
-        if parties and party_references:
-            last = parties[-1]
-            parties[-1] = Party(
-                last.role,
-                last.identifier,
-                last.agency,
-                last.name,
-                last.street,
-                last.city,
-                last.postal_code,
-                last.country,
-                tuple(party_references),
-            )
-        party_references.clear()
-
-    def close_line() -> None:
-        nonlocal draft
-        if draft is not None:
-            line = _finish_line(draft, sink)
-            if line is not None:
-                lines.append(line)
-            draft = None
 
     for position, segment in body_segments(message):
         tag = segment.tag
         if tag == "BGM":
-            if bgm_seen or position != 2:
-                sink.add(
-                    SyntaxErrorCode.NOT_SUPPORTED_IN_POSITION,
-                    "BGM must be the first segment after UNH",
-                    position,
-                    tag,
-                )
-            bgm_seen = True
+            header.read_bgm(position, segment)
             document_type = segment.value(1, 1)
-            document_number = segment.value(2)
-            if not document_number:
-                sink.add(SyntaxErrorCode.MISSING, "order number missing", position, tag, 2)
-            else:
-                check_length(document_number, 35, sink, position, tag, 2)
+            header.read_document_number(position, segment, "order number")
             if not document_type:
                 sink.add(SyntaxErrorCode.MISSING, "document name code missing", position, tag, 1, 1)
-            code = segment.value(3)
-            try:
-                function = OrderFunction(code)
-            except ValueError:
-                sink.add(
-                    SyntaxErrorCode.VALUE_NOT_SUPPORTED if code else SyntaxErrorCode.MISSING,
-                    f"message function {code or '(none)'} is not supported (9, 5, 1, 4 are)",
-                    position,
-                    tag,
-                    3,
-                )
+            function = read_code(
+                OrderFunction,
+                segment.value(3),
+                sink,
+                position,
+                tag,
+                3,
+                what="message function",
+                supported="9, 5, 1, 4",
+            )
             continue
         if tag == "LIN":
-            close_party()
-            close_line()
-            line_count += 1
+            header.begin_line()
             line_number, gtin = read_lin(segment, sink, position)
-            draft = _LineDraft(position, line_number, gtin)
-            context = "line"
+            header.draft = _LineDraft(position, line_number, gtin)
             continue
         if tag == "UNS":
-            close_party()
-            close_line()
-            context = "summary"
+            header.close()
+            header.context = "summary"
             continue
         if tag == "CNT":
-            if segment.value(1, 1) == "2":
-                control = (segment, position)
-            else:
-                unmapped.append(UnmappedSegment(position, tag))
+            header.read_control(position, segment)
             continue
-        if draft is None and context != "summary":
-            # Header section.
-            if tag == "DTM":
-                qualifier, value = read_dtm(segment, sink, position)
-                if context in ("rff", "nad-rff") and qualifier == "171":
-                    if value is not None:
-                        reference_with_date(
-                            references if context == "rff" else party_references, value
-                        )
-                elif qualifier in ("137", "2", "63", "64"):
-                    dates[qualifier] = value
-                else:
-                    unmapped.append(UnmappedSegment(position, tag))
-                continue
-            if tag == "RFF":
-                reference = parse_rff(segment, sink, position)
-                if context in ("nad", "nad-rff"):
-                    if reference is not None:
-                        party_references.append(reference)
-                    context = "nad-rff"
-                else:
-                    close_party()
-                    if reference is not None:
-                        references.append(reference)
-                    context = "rff"
-                continue
-            if tag == "NAD":
-                close_party()
-                party = parse_nad(segment, sink, position)
-                if party is not None:
-                    parties.append(party)
-                context = "nad"
-                continue
-            close_party()
-            context = "header"
-            if tag == "FTX":
-                note = parse_ftx(segment, sink, position)
-                if note is not None:
-                    notes.append(note)
-            elif tag == "CUX":
-                currency = parse_cux(segment, sink, position)
-            else:
-                unmapped.append(UnmappedSegment(position, tag))
+        draft = header.draft
+        if draft is None and header.context != "summary":
+            if not header.read_header(position, segment):
+                header.unmap(position, tag)
             continue
         if draft is None:
-            unmapped.append(UnmappedSegment(position, tag))
+            header.unmap(position, tag)
             continue
         # Line section.
-        previous_context, context = context, "line"
+        previous_context = header.context
+        header.context = "line"
         if tag == "PIA":
             for kind, value in read_pia(segment).items():
                 draft.identifiers.setdefault(kind, value)
         elif tag == "IMD":
             text = read_imd_text(segment)
             if text is None:
-                unmapped.append(UnmappedSegment(position, tag))
+                header.unmap(position, tag)
             else:
                 draft.description.append(text)
         elif tag == "QTY":
@@ -512,7 +425,7 @@ def parse_orders(message: Message) -> Orders:
                 segment.value(1, 2), sink, position, tag, 1, 2, what="quantity"
             )
             if previous_context == "loc" and qualifier == "11":
-                context = "loc"
+                header.context = "loc"
                 if quantity is not None:
                     last = draft.splits[-1]
                     draft.splits[-1] = StoreSplit(last.location, quantity, last.delivery_date)
@@ -531,28 +444,28 @@ def parse_orders(message: Message) -> Orders:
                         )
                     draft.quantities[qualifier] = (quantity, segment.value(1, 3))
             else:
-                unmapped.append(UnmappedSegment(position, tag))
+                header.unmap(position, tag)
         elif tag == "DTM":
             qualifier, value = read_dtm(segment, sink, position)
             if previous_context == "line-rff" and qualifier == "171":
-                context = previous_context
+                header.context = previous_context
                 if value is not None:
                     reference_with_date(draft.references, value)
             elif previous_context == "loc" and qualifier == "2":
-                context = previous_context
+                header.context = previous_context
                 last = draft.splits[-1]
                 draft.splits[-1] = StoreSplit(last.location, last.quantity, value)
             elif qualifier == "2":
                 draft.delivery_date = value
             else:
-                unmapped.append(UnmappedSegment(position, tag))
+                header.unmap(position, tag)
         elif tag == "MOA":
             if segment.value(1, 1) == "203":
                 draft.line_amount = parse_decimal(
                     segment.value(1, 2), sink, position, tag, 1, 2, what="line amount"
                 )
             else:
-                unmapped.append(UnmappedSegment(position, tag))
+                header.unmap(position, tag)
         elif tag == "FTX":
             note = parse_ftx(segment, sink, position)
             if note is not None:
@@ -564,30 +477,25 @@ def parse_orders(message: Message) -> Orders:
                 if price is not None:
                     draft.prices[qualifier] = price
             else:
-                unmapped.append(UnmappedSegment(position, tag))
+                header.unmap(position, tag)
         elif tag == "RFF":
             reference = parse_rff(segment, sink, position)
             if reference is not None:
                 draft.references.append(reference)
-            context = "line-rff"
+            header.context = "line-rff"
         elif tag == "LOC" and segment.value(1) == "7":
             draft.splits.append(StoreSplit(read_location(segment, sink, position), Decimal(0)))
-            context = "loc"
+            header.context = "loc"
         else:
-            unmapped.append(UnmappedSegment(position, tag))
-    close_party()
-    close_line()
+            header.unmap(position, tag)
+    header.close()
 
-    if not bgm_seen:
-        sink.add(SyntaxErrorCode.MISSING, "BGM missing", 2, "BGM")
-    order_date = dates.get("137")
-    if "137" not in dates:
-        sink.add(SyntaxErrorCode.MISSING, "order date (DTM+137) missing", 2, "DTM")
-    if line_count == 0 and function is not OrderFunction.CANCEL:
+    order_date = header.check_start("order date")
+    if header.line_count == 0 and function is not OrderFunction.CANCEL:
         # A cancellation may leave out the lines: BGM function 1 cancels the whole order.
         sink.add(SyntaxErrorCode.MISSING, "the order has no line", len(message.segments), "LIN")
-    if control is not None:
-        parse_control_count(control[0], sink, control[1], line_count, "lines")
+    header.check_control()
+    lines = header.lines
     for draft_line in lines:
         for split in draft_line.store_splits:
             if split.quantity <= 0:
@@ -600,19 +508,19 @@ def parse_orders(message: Message) -> Orders:
     sink.raise_if_any()
     assert function is not None and order_date is not None
     return Orders(
-        document_number=document_number,
+        document_number=header.document_number,
         function=function,
         order_date=order_date,
         lines=tuple(lines),
         document_type=document_type,
-        requested_delivery=dates.get("2"),
-        earliest_delivery=dates.get("64"),
-        latest_delivery=dates.get("63"),
-        references=tuple(references),
-        parties=tuple(parties),
-        currency=currency,
-        notes=tuple(notes),
-        unmapped=tuple(unmapped),
+        requested_delivery=header.dates.get("2"),
+        earliest_delivery=header.dates.get("64"),
+        latest_delivery=header.dates.get("63"),
+        references=tuple(header.references),
+        parties=tuple(header.parties),
+        currency=header.currency,
+        notes=tuple(header.notes),
+        unmapped=tuple(header.unmapped),
     )
 
 
@@ -621,24 +529,19 @@ def parse_orders(message: Message) -> Orders:
 
 def build_orders(order: Orders) -> tuple[Segment, ...]:
     """The ORDERS body (between UNH and UNT) for ``order``."""
-    segments: list[Segment] = [
-        make_segment("BGM", order.document_type, order.document_number, order.function.value)
-    ]
-    segments.append(dtm_segment("137", order.order_date))
-    for qualifier, value in (
-        ("2", order.requested_delivery),
-        ("64", order.earliest_delivery),
-        ("63", order.latest_delivery),
-    ):
-        if value is not None:
-            segments.append(dtm_segment(qualifier, value))
-    segments.extend(ftx_segment(note) for note in order.notes)
-    for reference in order.references:
-        segments.extend(rff_segments(reference))
-    for party in order.parties:
-        segments.extend(nad_segments(party))
-    if order.currency:
-        segments.append(cux_segment(order.currency))
+    segments = header_segments(
+        (order.document_type, order.document_number, order.function.value),
+        order.order_date,
+        (
+            ("2", order.requested_delivery),
+            ("64", order.earliest_delivery),
+            ("63", order.latest_delivery),
+        ),
+        order.notes,
+        order.references,
+        order.parties,
+        currency=order.currency,
+    )
     for line in order.lines:
         segments.append(lin_segment(line.line_number, line.gtin))
         pia = pia_segment(line.gtin, (line.supplier_article, "SA"), (line.buyer_article, "IN"))
@@ -667,6 +570,5 @@ def build_orders(order: Orders) -> tuple[Segment, ...]:
             segments.append(quantity_segment("11", split.quantity))
             if split.delivery_date is not None:
                 segments.append(dtm_segment("2", split.delivery_date))
-    segments.append(make_segment("UNS", "S"))
-    segments.append(make_segment("CNT", ("2", str(len(order.lines)))))
+    segments.extend(summary_segments(len(order.lines)))
     return tuple(segments)

@@ -20,13 +20,21 @@ Segments read and written, in message order::
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
 from ..envelope import Message
 from ..errors import SyntaxErrorCode
-from ..segment import Segment, make_segment
+from ..segment import Segment
+from ._header import (
+    HeaderCollector,
+    header_segments,
+    read_code,
+    reference_with_date,
+    summary_segments,
+)
 from .common import (
     DateValue,
     ErrorSink,
@@ -35,17 +43,10 @@ from .common import (
     Reference,
     UnmappedSegment,
     body_segments,
-    check_length,
-    check_message_type,
-    cux_segment,
     dtm_segment,
     ftx_segment,
-    nad_segments,
-    parse_control_count,
-    parse_cux,
     parse_decimal,
     parse_ftx,
-    parse_nad,
     parse_rff,
     read_dtm,
     rff_segments,
@@ -61,7 +62,6 @@ from .orders import (
     read_imd_text,
     read_lin,
     read_pia,
-    reference_with_date,
 )
 
 
@@ -169,181 +169,87 @@ def _finish(draft: _Draft, sink: ErrorSink) -> ResponseLine | None:
     )
 
 
+class _ResponseHeader(HeaderCollector[_Draft, ResponseLine]):
+    """The first header RFF+ON is the buyer's order answered (its DTM+171 the order date)."""
+
+    order_number = ""
+
+    def add_reference(self, reference: Reference | None) -> None:
+        if reference is not None and reference.qualifier == "ON" and not self.order_number:
+            self.order_number = reference.value
+            self.context = "rff-on"
+        else:
+            super().add_reference(reference)
+
+
 def parse_ordrsp(message: Message) -> Ordrsp:
     """Read an ORDRSP message; raises :class:`MappingError` with every fault found."""
-    sink = ErrorSink(message.reference)
-    check_message_type(message, "ORDRSP", sink)
-    document_number = ""
+    header = _ResponseHeader(
+        message,
+        "ORDRSP",
+        date_qualifiers=("137", "2"),
+        context_dates={"rff-on": "171"},
+        finish_line=_finish,
+    )
+    sink = header.sink
     status: ResponseStatus | None = None
-    dates: dict[str, DateValue | None] = {}
-    order_number = ""
-    order_date: DateValue | None = None
-    references: list[Reference] = []
-    parties: list[Party] = []
-    party_references: list[Reference] = []
-    currency = ""
-    notes: list[Note] = []
-    unmapped: list[UnmappedSegment] = []
-    lines: list[ResponseLine] = []
-    draft: _Draft | None = None
-    context = ""
-    line_count = 0
-    bgm_seen = False
-    control: tuple[Segment, int] | None = None
-
-    def close_party() -> None:
-        if parties and party_references:
-            last = parties[-1]
-            parties[-1] = Party(
-                last.role,
-                last.identifier,
-                last.agency,
-                last.name,
-                last.street,
-                last.city,
-                last.postal_code,
-                last.country,
-                tuple(party_references),
-            )
-        party_references.clear()
-
-    def close_line() -> None:
-        nonlocal draft
-        if draft is not None:
-            line = _finish(draft, sink)
-            if line is not None:
-                lines.append(line)
-            draft = None
 
     for position, segment in body_segments(message):
         tag = segment.tag
         if tag == "BGM":
-            if bgm_seen or position != 2:
-                sink.add(
-                    SyntaxErrorCode.NOT_SUPPORTED_IN_POSITION,
-                    "BGM must be the first segment after UNH",
-                    position,
-                    tag,
-                )
-            bgm_seen = True
-            if segment.value(1, 1) != "231":
-                sink.add(
-                    SyntaxErrorCode.VALUE_NOT_SUPPORTED,
-                    f"document name {segment.value(1, 1) or '(none)'} is not an order response (231)",
-                    position,
-                    tag,
-                    1,
-                    1,
-                )
-            document_number = segment.value(2)
-            if not document_number:
-                sink.add(SyntaxErrorCode.MISSING, "response number missing", position, tag, 2)
-            else:
-                check_length(document_number, 35, sink, position, tag, 2)
-            code = segment.value(3)
-            try:
-                status = ResponseStatus(code)
-            except ValueError:
-                sink.add(
-                    SyntaxErrorCode.VALUE_NOT_SUPPORTED if code else SyntaxErrorCode.MISSING,
-                    f"response function {code or '(none)'} is not supported (29, 4, 27 are)",
-                    position,
-                    tag,
-                    3,
-                )
+            header.read_bgm(position, segment)
+            header.check_document_name(position, segment, "231", "an order response")
+            header.read_document_number(position, segment, "response number")
+            status = read_code(
+                ResponseStatus,
+                segment.value(3),
+                sink,
+                position,
+                tag,
+                3,
+                what="response function",
+                supported="29, 4, 27",
+            )
             continue
         if tag == "LIN":
-            close_party()
-            close_line()
-            line_count += 1
+            header.begin_line()
             line_number, gtin = read_lin(segment, sink, position)
-            action_code = segment.value(2)
-            action: LineAction | None = None
-            try:
-                action = LineAction(action_code)
-            except ValueError:
-                sink.add(
-                    SyntaxErrorCode.VALUE_NOT_SUPPORTED if action_code else SyntaxErrorCode.MISSING,
-                    f"line action {action_code or '(none)'} is not supported (5, 3, 7, 1, 4 are)",
-                    position,
-                    tag,
-                    2,
-                )
-            draft = _Draft(position, line_number, gtin, action)
-            context = "line"
+            action = read_code(
+                LineAction,
+                segment.value(2),
+                sink,
+                position,
+                tag,
+                2,
+                what="line action",
+                supported="5, 3, 7, 1, 4",
+            )
+            header.draft = _Draft(position, line_number, gtin, action)
             continue
         if tag == "UNS":
-            close_party()
-            close_line()
-            context = "summary"
+            header.close()
+            header.context = "summary"
             continue
         if tag == "CNT":
-            if segment.value(1, 1) == "2":
-                control = (segment, position)
-            else:
-                unmapped.append(UnmappedSegment(position, tag))
+            header.read_control(position, segment)
             continue
-        if draft is None and context != "summary":
-            if tag == "DTM":
-                qualifier, value = read_dtm(segment, sink, position)
-                if context == "rff-on" and qualifier == "171":
-                    order_date = value
-                elif context == "rff" and qualifier == "171":
-                    if value is not None:
-                        reference_with_date(references, value)
-                elif context == "nad-rff" and qualifier == "171":
-                    if value is not None:
-                        reference_with_date(party_references, value)
-                elif qualifier in ("137", "2"):
-                    dates[qualifier] = value
-                else:
-                    unmapped.append(UnmappedSegment(position, tag))
-                continue
-            if tag == "RFF":
-                reference = parse_rff(segment, sink, position)
-                if context in ("nad", "nad-rff"):
-                    if reference is not None:
-                        party_references.append(reference)
-                    context = "nad-rff"
-                    continue
-                close_party()
-                if reference is not None and reference.qualifier == "ON" and not order_number:
-                    order_number = reference.value
-                    context = "rff-on"
-                else:
-                    if reference is not None:
-                        references.append(reference)
-                    context = "rff"
-                continue
-            if tag == "NAD":
-                close_party()
-                party = parse_nad(segment, sink, position)
-                if party is not None:
-                    parties.append(party)
-                context = "nad"
-                continue
-            close_party()
-            context = "header"
-            if tag == "FTX":
-                note = parse_ftx(segment, sink, position)
-                if note is not None:
-                    notes.append(note)
-            elif tag == "CUX":
-                currency = parse_cux(segment, sink, position)
-            else:
-                unmapped.append(UnmappedSegment(position, tag))
+        draft = header.draft
+        if draft is None and header.context != "summary":
+            if not header.read_header(position, segment):
+                header.unmap(position, tag)
             continue
         if draft is None:
-            unmapped.append(UnmappedSegment(position, tag))
+            header.unmap(position, tag)
             continue
-        previous_context, context = context, "line"
+        previous_context = header.context
+        header.context = "line"
         if tag == "PIA":
             for kind, value in read_pia(segment).items():
                 draft.identifiers.setdefault(kind, value)
         elif tag == "IMD":
             text = read_imd_text(segment)
             if text is None:
-                unmapped.append(UnmappedSegment(position, tag))
+                header.unmap(position, tag)
             else:
                 draft.description.append(text)
         elif tag == "QTY":
@@ -355,17 +261,17 @@ def parse_ordrsp(message: Message) -> Ordrsp:
                 if quantity is not None:
                     draft.quantities[qualifier] = (quantity, segment.value(1, 3))
             else:
-                unmapped.append(UnmappedSegment(position, tag))
+                header.unmap(position, tag)
         elif tag == "DTM":
             qualifier, value = read_dtm(segment, sink, position)
             if previous_context == "line-rff" and qualifier == "171":
-                context = previous_context
+                header.context = previous_context
                 if value is not None:
                     reference_with_date(draft.references, value)
             elif qualifier == "2":
                 draft.delivery_date = value
             else:
-                unmapped.append(UnmappedSegment(position, tag))
+                header.unmap(position, tag)
         elif tag == "FTX":
             note = parse_ftx(segment, sink, position)
             if note is not None:
@@ -377,62 +283,57 @@ def parse_ordrsp(message: Message) -> Ordrsp:
                 if price is not None:
                     draft.prices[qualifier] = price
             else:
-                unmapped.append(UnmappedSegment(position, tag))
+                header.unmap(position, tag)
         elif tag == "RFF":
             reference = parse_rff(segment, sink, position)
             if reference is not None:
                 draft.references.append(reference)
-            context = "line-rff"
+            header.context = "line-rff"
         else:
-            unmapped.append(UnmappedSegment(position, tag))
-    close_party()
-    close_line()
+            header.unmap(position, tag)
+    header.close()
 
-    if not bgm_seen:
-        sink.add(SyntaxErrorCode.MISSING, "BGM missing", 2, "BGM")
-    document_date = dates.get("137")
-    if "137" not in dates:
-        sink.add(SyntaxErrorCode.MISSING, "response date (DTM+137) missing", 2, "DTM")
-    if not order_number:
+    document_date = header.check_start("response date")
+    if not header.order_number:
         sink.add(SyntaxErrorCode.MISSING, "buyer's order number (RFF+ON) missing", 2, "RFF")
-    if control is not None:
-        parse_control_count(control[0], sink, control[1], line_count, "lines")
+    header.check_control()
     sink.raise_if_any()
     assert status is not None and document_date is not None
     return Ordrsp(
-        document_number=document_number,
+        document_number=header.document_number,
         status=status,
         document_date=document_date,
-        order_number=order_number,
-        lines=tuple(lines),
-        order_date=order_date,
-        delivery_date=dates.get("2"),
-        references=tuple(references),
-        parties=tuple(parties),
-        currency=currency,
-        notes=tuple(notes),
-        unmapped=tuple(unmapped),
+        order_number=header.order_number,
+        lines=tuple(header.lines),
+        order_date=header.dates.get("171"),
+        delivery_date=header.dates.get("2"),
+        references=tuple(header.references),
+        parties=tuple(header.parties),
+        currency=header.currency,
+        notes=tuple(header.notes),
+        unmapped=tuple(header.unmapped),
     )
+
+
+def _order_reference(response: Ordrsp) -> Iterator[Segment]:
+    """RFF+ON (DTM+171): written after the notes, so built only then (lazily)."""
+    yield from rff_segments(Reference("ON", response.order_number))
+    if response.order_date is not None:
+        yield dtm_segment("171", response.order_date)
 
 
 def build_ordrsp(response: Ordrsp) -> tuple[Segment, ...]:
     """The ORDRSP body (between UNH and UNT) for ``response``."""
-    segments: list[Segment] = [
-        make_segment("BGM", "231", response.document_number, response.status.value),
-        dtm_segment("137", response.document_date),
-    ]
-    if response.delivery_date is not None:
-        segments.append(dtm_segment("2", response.delivery_date))
-    segments.extend(ftx_segment(note) for note in response.notes)
-    segments.extend(rff_segments(Reference("ON", response.order_number)))
-    if response.order_date is not None:
-        segments.append(dtm_segment("171", response.order_date))
-    for reference in response.references:
-        segments.extend(rff_segments(reference))
-    for party in response.parties:
-        segments.extend(nad_segments(party))
-    if response.currency:
-        segments.append(cux_segment(response.currency))
+    segments = header_segments(
+        ("231", response.document_number, response.status.value),
+        response.document_date,
+        (("2", response.delivery_date),),
+        response.notes,
+        response.references,
+        response.parties,
+        currency=response.currency,
+        leading=_order_reference(response),
+    )
     for line in response.lines:
         segments.append(lin_segment(line.line_number, line.gtin, line.action.value))
         pia = pia_segment(line.gtin, (line.supplier_article, "SA"), (line.buyer_article, "IN"))
@@ -453,6 +354,5 @@ def build_ordrsp(response: Ordrsp) -> tuple[Segment, ...]:
             segments.append(price_segment("AAB", line.gross_price))
         for reference in line.references:
             segments.extend(rff_segments(reference))
-    segments.append(make_segment("UNS", "S"))
-    segments.append(make_segment("CNT", ("2", str(len(response.lines)))))
+    segments.extend(summary_segments(len(response.lines)))
     return tuple(segments)
