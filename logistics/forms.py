@@ -162,6 +162,85 @@ def single_warehouse_id() -> int | None:
     return only[0] if len(only) == 1 else None
 
 
+def search_field(placeholder: Any, label: Any = None) -> forms.CharField:
+    """The free-text box of a filter form."""
+    return forms.CharField(
+        label=label or _("Search"),
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": placeholder}),
+    )
+
+
+def short_text_field(label: Any) -> forms.CharField:
+    """An optional short code (lot number, location prefix) of a filter form."""
+    return forms.CharField(label=label, required=False, widget=forms.TextInput(attrs={"size": 10}))
+
+
+def status_filter_field(choices: Any) -> forms.ChoiceField:
+    return forms.ChoiceField(label=_("Status"), required=False, choices=[("", ANY_LABEL), *choices])
+
+
+def warehouse_filter_field(label: Any = None) -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(
+        label=label or _("Warehouse"), required=False, empty_label=ANY_LABEL, queryset=warehouses()
+    )
+
+
+def supplier_filter_field() -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(
+        label=_("Supplier"),
+        required=False,
+        empty_label=ANY_LABEL,
+        queryset=Supplier.objects.order_by("name"),
+    )
+
+
+def family_filter_field() -> TreeChoiceField:
+    return TreeChoiceField(
+        label=_("Family"),
+        required=False,
+        empty_label=ANY_LABEL,
+        queryset=ArticleFamily.objects.order_by("path"),
+    )
+
+
+def lot_number_field() -> forms.CharField:
+    """A lot keyed by its number on a line; ``lot_or_error`` reads it."""
+    return forms.CharField(
+        label=_("Lot number"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"size": 10}),
+    )
+
+
+def lot_or_error(form: forms.BaseForm, article: Article | None, number: str) -> Lot | None:
+    """The lot ``number`` of ``article``, or an error on ``lot_number`` when there is none."""
+    if article is None or not number:
+        return None
+    lot = lot_of(article, number)
+    if lot is None:
+        form.add_error(
+            "lot_number",
+            _("%(article)s has no lot %(lot)s.") % {"article": article.code, "lot": number},
+        )
+    return lot
+
+
+def line_formset(parent: type[Any], model: type[Any], form: type[forms.ModelForm]) -> Any:
+    """Lines of a document: at least one, two blank ones offered, deletable."""
+    return inlineformset_factory(
+        parent,
+        model,
+        form=form,
+        formset=BaseLineFormSet,
+        extra=2,
+        min_num=1,
+        validate_min=True,
+        can_delete=True,
+    )
+
+
 class BaseLineFormSet(BaseInlineFormSet):
     """Document lines: at least one, and service refusals shown above the lines."""
 
@@ -224,36 +303,14 @@ class ReceiptLineForm(forms.ModelForm):
         return self.cleaned_data["lot_number"].strip()
 
 
-ReceiptLineFormSet = inlineformset_factory(
-    Receipt,
-    ReceiptLine,
-    form=ReceiptLineForm,
-    formset=BaseLineFormSet,
-    extra=2,
-    min_num=1,
-    validate_min=True,
-    can_delete=True,
-)
+ReceiptLineFormSet = line_formset(Receipt, ReceiptLine, ReceiptLineForm)
 
 
 class ReceiptFilterForm(forms.Form):
-    q = forms.CharField(
-        label=_("Search"),
-        required=False,
-        widget=forms.TextInput(attrs={"placeholder": _("Number, delivery note")}),
-    )
-    status = forms.ChoiceField(
-        label=_("Status"), required=False, choices=[("", ANY_LABEL), *DocumentStatus.choices]
-    )
-    warehouse = forms.ModelChoiceField(
-        label=_("Warehouse"), required=False, empty_label=ANY_LABEL, queryset=warehouses()
-    )
-    supplier = forms.ModelChoiceField(
-        label=_("Supplier"),
-        required=False,
-        empty_label=ANY_LABEL,
-        queryset=Supplier.objects.order_by("name"),
-    )
+    q = search_field(_("Number, delivery note"))
+    status = status_filter_field(DocumentStatus.choices)
+    warehouse = warehouse_filter_field()
+    supplier = supplier_filter_field()
 
 
 # --------------------------------------------------------------------------- transfers
@@ -285,12 +342,7 @@ class TransferLineForm(forms.ModelForm):
     article = ArticleCodeField()
     from_location = LocationCodeField(label=_("From location"))
     to_location = LocationCodeField(label=_("To location"))
-    lot_number = forms.CharField(
-        label=_("Lot number"),
-        max_length=40,
-        required=False,
-        widget=forms.TextInput(attrs={"size": 10}),
-    )
+    lot_number = lot_number_field()
 
     class Meta:
         model = TransferLine
@@ -319,42 +371,17 @@ class TransferLineForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        article, number = cleaned.get("article"), cleaned.get("lot_number", "").strip()
-        self.instance.lot = None
-        if article is not None and number:
-            lot = lot_of(article, number)
-            if lot is None:
-                self.add_error(
-                    "lot_number",
-                    _("%(article)s has no lot %(lot)s.") % {"article": article.code, "lot": number},
-                )
-            else:
-                self.instance.lot = lot
+        number = cleaned.get("lot_number", "").strip()
+        self.instance.lot = lot_or_error(self, cleaned.get("article"), number)
         return cleaned
 
 
-TransferLineFormSet = inlineformset_factory(
-    Transfer,
-    TransferLine,
-    form=TransferLineForm,
-    formset=BaseLineFormSet,
-    extra=2,
-    min_num=1,
-    validate_min=True,
-    can_delete=True,
-)
+TransferLineFormSet = line_formset(Transfer, TransferLine, TransferLineForm)
 
 
 class TransferFilterForm(forms.Form):
-    status = forms.ChoiceField(
-        label=_("Status"), required=False, choices=[("", ANY_LABEL), *TransferStatus.choices]
-    )
-    warehouse = forms.ModelChoiceField(
-        label=_("Warehouse (either end)"),
-        required=False,
-        empty_label=ANY_LABEL,
-        queryset=warehouses(),
-    )
+    status = status_filter_field(TransferStatus.choices)
+    warehouse = warehouse_filter_field(_("Warehouse (either end)"))
 
 
 # --------------------------------------------------------------------------- adjustments
@@ -518,12 +545,8 @@ class CountEntryForm(forms.Form):
 
 
 class CountFilterForm(forms.Form):
-    status = forms.ChoiceField(
-        label=_("Status"), required=False, choices=[("", ANY_LABEL), *CountStatus.choices]
-    )
-    warehouse = forms.ModelChoiceField(
-        label=_("Warehouse"), required=False, empty_label=ANY_LABEL, queryset=warehouses()
-    )
+    status = status_filter_field(CountStatus.choices)
+    warehouse = warehouse_filter_field()
 
 
 class CountFoundLineForm(forms.Form):
@@ -531,12 +554,7 @@ class CountFoundLineForm(forms.Form):
 
     article = ArticleCodeField()
     location = LocationCodeField()
-    lot_number = forms.CharField(
-        label=_("Lot number"),
-        max_length=40,
-        required=False,
-        widget=forms.TextInput(attrs={"size": 10}),
-    )
+    lot_number = lot_number_field()
     counted = forms.DecimalField(label=_("Counted"), min_value=Decimal(0), **QUANTITY)
 
     def __init__(self, *args: Any, warehouse: Warehouse, **kwargs: Any) -> None:
@@ -546,24 +564,13 @@ class CountFoundLineForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        article: Article | None = cleaned.get("article")
         number = cleaned.get("lot_number", "").strip()
-        if article is not None and number:
-            self.lot = lot_of(article, number)
-            if self.lot is None:
-                self.add_error(
-                    "lot_number",
-                    _("%(article)s has no lot %(lot)s.") % {"article": article.code, "lot": number},
-                )
+        self.lot = lot_or_error(self, cleaned.get("article"), number)
         return cleaned
 
 
 class CountLineFilterForm(forms.Form):
-    location = forms.CharField(
-        label=_("Locations starting with"),
-        required=False,
-        widget=forms.TextInput(attrs={"size": 10}),
-    )
+    location = short_text_field(_("Locations starting with"))
     q = forms.CharField(
         label=_("Article"), required=False, widget=forms.TextInput(attrs={"size": 12})
     )
@@ -627,9 +634,7 @@ class AssemblyPostForm(forms.Form):
 
 class AssemblyFilterForm(forms.Form):
     q = forms.CharField(label=_("Kit"), required=False)
-    status = forms.ChoiceField(
-        label=_("Status"), required=False, choices=[("", ANY_LABEL), *DocumentStatus.choices]
-    )
+    status = status_filter_field(DocumentStatus.choices)
 
 
 # --------------------------------------------------------------------------- recalls
@@ -707,53 +712,29 @@ class RecallForm(forms.Form):
 
 
 class RecallFilterForm(forms.Form):
-    q = forms.CharField(
-        label=_("Search"),
-        required=False,
-        widget=forms.TextInput(attrs={"placeholder": _("Reference, lot number")}),
-    )
+    q = search_field(_("Reference, lot number"))
 
 
 # --------------------------------------------------------------------------- lists
 
 
-class StockArticleFilterForm(forms.Form):
-    q = forms.CharField(
-        label=_("Article"),
-        required=False,
-        widget=forms.TextInput(attrs={"placeholder": _("Code, designation")}),
-    )
-    warehouse = forms.ModelChoiceField(
-        label=_("Warehouse"), required=False, empty_label=ANY_LABEL, queryset=warehouses()
-    )
-    family = TreeChoiceField(
-        label=_("Family"),
-        required=False,
-        empty_label=ANY_LABEL,
-        queryset=ArticleFamily.objects.order_by("path"),
-    )
+class StockFilterForm(forms.Form):
+    """What the stock lists filter on first: the article and the warehouse."""
+
+    q = search_field(_("Code, designation"), label=_("Article"))
+    warehouse = warehouse_filter_field()
 
 
-class StockLocationFilterForm(forms.Form):
-    q = forms.CharField(
-        label=_("Article"),
-        required=False,
-        widget=forms.TextInput(attrs={"placeholder": _("Code, designation")}),
-    )
-    warehouse = forms.ModelChoiceField(
-        label=_("Warehouse"), required=False, empty_label=ANY_LABEL, queryset=warehouses()
-    )
-    location = forms.CharField(
-        label=_("Locations starting with"),
-        required=False,
-        widget=forms.TextInput(attrs={"size": 10}),
-    )
+class StockArticleFilterForm(StockFilterForm):
+    family = family_filter_field()
+
+
+class StockLocationFilterForm(StockFilterForm):
+    location = short_text_field(_("Locations starting with"))
     kind = forms.ChoiceField(
         label=_("Location kind"), required=False, choices=[("", ANY_LABEL), *LocationKind.choices]
     )
-    lot = forms.CharField(
-        label=_("Lot number"), required=False, widget=forms.TextInput(attrs={"size": 10})
-    )
+    lot = short_text_field(_("Lot number"))
     article = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 
@@ -767,21 +748,10 @@ EXPIRY_CHOICES = [
 
 
 class LotFilterForm(forms.Form):
-    q = forms.CharField(
-        label=_("Search"),
-        required=False,
-        widget=forms.TextInput(attrs={"placeholder": _("Lot number, article code")}),
-    )
-    status = forms.ChoiceField(
-        label=_("Status"), required=False, choices=[("", ANY_LABEL), *LotStatus.choices]
-    )
+    q = search_field(_("Lot number, article code"))
+    status = status_filter_field(LotStatus.choices)
     expiry = forms.ChoiceField(label=_("DLC/DDM"), required=False, choices=EXPIRY_CHOICES)
-    supplier = forms.ModelChoiceField(
-        label=_("Supplier"),
-        required=False,
-        empty_label=ANY_LABEL,
-        queryset=Supplier.objects.order_by("name"),
-    )
+    supplier = supplier_filter_field()
     in_stock = forms.ChoiceField(label=_("In stock"), required=False, choices=YES_NO_ANY)
     article = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
@@ -801,9 +771,7 @@ class MoveFilterForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"placeholder": _("Code or GTIN"), "size": 12}),
     )
-    lot = forms.CharField(
-        label=_("Lot number"), required=False, widget=forms.TextInput(attrs={"size": 10})
-    )
+    lot = short_text_field(_("Lot number"))
     reason = forms.ChoiceField(
         label=_("Reason"), required=False, choices=[("", ANY_LABEL), *MoveReason.choices]
     )
@@ -812,24 +780,15 @@ class MoveFilterForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"placeholder": _("Number, or type and id"), "size": 14}),
     )
-    warehouse = forms.ModelChoiceField(
-        label=_("Warehouse"), required=False, empty_label=ANY_LABEL, queryset=warehouses()
-    )
+    warehouse = warehouse_filter_field()
     date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
     date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
 
 
 class ValuationForm(forms.Form):
     on_date = forms.DateField(label=_("Stock at the end of"), required=False, widget=DateInput())
-    warehouse = forms.ModelChoiceField(
-        label=_("Warehouse"), required=False, empty_label=ANY_LABEL, queryset=warehouses()
-    )
-    family = TreeChoiceField(
-        label=_("Family"),
-        required=False,
-        empty_label=ANY_LABEL,
-        queryset=ArticleFamily.objects.order_by("path"),
-    )
+    warehouse = warehouse_filter_field()
+    family = family_filter_field()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

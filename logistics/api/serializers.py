@@ -160,6 +160,62 @@ def lock_draft(model: type[Model], pk: int, *, draft: str, what: str) -> Model:
     return locked
 
 
+class DraftDocumentInputSerializer(serializers.ModelSerializer):
+    """A draft document and, when it has any, its lines, written in one transaction.
+
+    A subclass names its ``Meta.model``, the ``draft_status`` re-checked on update and
+    ``document_label()`` (the document in the refusal); with lines, the ``lines``
+    field, ``line_input_class``, ``line_model`` and the line's ``line_parent`` field.
+    Lines given replace the stored ones whole."""
+
+    draft_status: str = DocumentStatus.DRAFT
+    line_input_class: type[serializers.Serializer] | None = None
+    line_model: type[Model] | None = None
+    line_parent: str = ""
+
+    def document_label(self) -> str:
+        raise NotImplementedError
+
+    def validate_lines(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        assert self.line_input_class is not None
+        return complete_lines(self, self.line_input_class, items)
+
+    def line_values(self, line: dict[str, Any]) -> dict[str, Any]:
+        """The model fields of a validated line."""
+        return line
+
+    def _lines_write(self, document: Model, lines: list[dict[str, Any]]) -> None:
+        model = self.line_model
+        assert model is not None
+        model._default_manager.filter(**{self.line_parent: document}).delete()
+        model._default_manager.bulk_create(
+            [model(**{self.line_parent: document}, **self.line_values(line)) for line in lines]
+        )
+
+    @transaction.atomic
+    def create(self, validated_data: dict[str, Any]) -> Model:
+        lines = validated_data.pop("lines", None)
+        document = self.Meta.model._default_manager.create(
+            **validated_data, created_by=self.context["request"].user
+        )
+        if lines is not None:
+            self._lines_write(document, lines)
+        return document
+
+    @transaction.atomic
+    def update(self, instance: Model, validated_data: dict[str, Any]) -> Model:
+        locked = lock_draft(
+            type(instance), instance.pk, draft=self.draft_status, what=self.document_label()
+        )
+        lines = validated_data.pop("lines", None)
+        for name, value in validated_data.items():
+            setattr(locked, name, value)
+        locked.save()
+        if lines is not None:
+            self._lines_write(locked, lines)
+        return locked
+
+
 class LotBriefSerializer(serializers.ModelSerializer):
     article_code = serializers.CharField(source="article.code", read_only=True)
     expiry_kind = ExpiryKindField(read_only=True)
@@ -816,18 +872,24 @@ class ReceiptLineInputSerializer(serializers.ModelSerializer):
 
 
 @extend_schema_serializer(component_name="Receipt")
-class ReceiptInputSerializer(serializers.ModelSerializer):
+class ReceiptInputSerializer(DraftDocumentInputSerializer):
     """A draft receipt with its lines; PUT/PATCH on a draft replace the lines given.
     Nothing moves until ``POST …/post/``."""
 
     lines = ReceiptLineInputSerializer(many=True, allow_empty=False)
+    line_input_class = ReceiptLineInputSerializer
+    line_model = ReceiptLine
+    line_parent = "receipt"
 
     class Meta:
         model = Receipt
         fields = ("warehouse", "supplier", "received_on", "reference", "lines")
 
-    def validate_lines(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return complete_lines(self, ReceiptLineInputSerializer, items)
+    def document_label(self) -> str:
+        return _("Receipt")
+
+    def line_values(self, line: dict[str, Any]) -> dict[str, Any]:
+        return {**line, "serial_numbers": "\n".join(line["serial_numbers"])}
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         warehouse = attrs.get("warehouse") or getattr(self.instance, "warehouse", None)
@@ -839,36 +901,6 @@ class ReceiptInputSerializer(serializers.ModelSerializer):
         if errors:
             raise serializers.ValidationError({"lines": child_errors(errors, len(attrs["lines"]))})
         return attrs
-
-    @staticmethod
-    def _lines_write(receipt: Receipt, lines: list[dict[str, Any]]) -> None:
-        ReceiptLine.objects.filter(receipt=receipt).delete()
-        ReceiptLine.objects.bulk_create(
-            [
-                ReceiptLine(
-                    receipt=receipt, **{**line, "serial_numbers": "\n".join(line["serial_numbers"])}
-                )
-                for line in lines
-            ]
-        )
-
-    @transaction.atomic
-    def create(self, validated_data: dict[str, Any]) -> Receipt:
-        lines = validated_data.pop("lines")
-        receipt = Receipt.objects.create(**validated_data, created_by=self.context["request"].user)
-        self._lines_write(receipt, lines)
-        return receipt
-
-    @transaction.atomic
-    def update(self, instance: Receipt, validated_data: dict[str, Any]) -> Receipt:
-        locked = lock_draft(Receipt, instance.pk, draft=DocumentStatus.DRAFT, what=_("Receipt"))
-        lines = validated_data.pop("lines", None)
-        for name, value in validated_data.items():
-            setattr(locked, name, value)
-        locked.save()
-        if lines is not None:
-            self._lines_write(locked, lines)
-        return locked
 
 
 # --------------------------------------------------------------------------- transfers
@@ -937,18 +969,22 @@ class TransferLineInputSerializer(serializers.ModelSerializer):
 
 
 @extend_schema_serializer(component_name="Transfer")
-class TransferInputSerializer(serializers.ModelSerializer):
+class TransferInputSerializer(DraftDocumentInputSerializer):
     """A draft transfer between two warehouses; ``…/ship/`` puts it in transit,
     ``…/receive/`` brings it in."""
 
     lines = TransferLineInputSerializer(many=True, allow_empty=False)
+    draft_status = TransferStatus.DRAFT
+    line_input_class = TransferLineInputSerializer
+    line_model = TransferLine
+    line_parent = "transfer"
 
     class Meta:
         model = Transfer
         fields = ("from_warehouse", "to_warehouse", "lines")
 
-    def validate_lines(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return complete_lines(self, TransferLineInputSerializer, items)
+    def document_label(self) -> str:
+        return _("Transfer")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         source = attrs.get("from_warehouse") or self.instance.from_warehouse
@@ -970,33 +1006,6 @@ class TransferInputSerializer(serializers.ModelSerializer):
         if errors:
             raise serializers.ValidationError({"lines": child_errors(errors, len(attrs["lines"]))})
         return attrs
-
-    @staticmethod
-    def _lines_write(transfer: Transfer, lines: list[dict[str, Any]]) -> None:
-        TransferLine.objects.filter(transfer=transfer).delete()
-        TransferLine.objects.bulk_create(
-            [TransferLine(transfer=transfer, **line) for line in lines]
-        )
-
-    @transaction.atomic
-    def create(self, validated_data: dict[str, Any]) -> Transfer:
-        lines = validated_data.pop("lines")
-        transfer = Transfer.objects.create(
-            **validated_data, created_by=self.context["request"].user
-        )
-        self._lines_write(transfer, lines)
-        return transfer
-
-    @transaction.atomic
-    def update(self, instance: Transfer, validated_data: dict[str, Any]) -> Transfer:
-        locked = lock_draft(Transfer, instance.pk, draft=TransferStatus.DRAFT, what=_("Transfer"))
-        lines = validated_data.pop("lines", None)
-        for name, value in validated_data.items():
-            setattr(locked, name, value)
-        locked.save()
-        if lines is not None:
-            self._lines_write(locked, lines)
-        return locked
 
 
 # --------------------------------------------------------------------------- counts
@@ -1175,7 +1184,7 @@ class AssemblyOrderSerializer(serializers.ModelSerializer):
 
 
 @extend_schema_serializer(component_name="AssemblyOrder")
-class AssemblyOrderInputSerializer(serializers.ModelSerializer):
+class AssemblyOrderInputSerializer(DraftDocumentInputSerializer):
     """Kits to assemble from their components at ``location`` (or to take apart:
     ``kind`` disassembly, naming the ``kit_lot`` taken apart when the kit is lot-tracked)."""
 
@@ -1185,27 +1194,15 @@ class AssemblyOrderInputSerializer(serializers.ModelSerializer):
         model = AssemblyOrder
         fields = ("kind", "kit", "quantity", "location", "kit_lot")
 
+    def document_label(self) -> str:
+        return _("Assembly order")
+
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         kit: Article = attrs.get("kit") or self.instance.kit
         errors = lot_of_article(attrs.get("kit_lot"), kit, "kit_lot")
         if errors:
             raise serializers.ValidationError(errors)
         return attrs
-
-    def create(self, validated_data: dict[str, Any]) -> AssemblyOrder:
-        return AssemblyOrder.objects.create(
-            **validated_data, created_by=self.context["request"].user
-        )
-
-    @transaction.atomic
-    def update(self, instance: AssemblyOrder, validated_data: dict[str, Any]) -> AssemblyOrder:
-        locked = lock_draft(
-            AssemblyOrder, instance.pk, draft=DocumentStatus.DRAFT, what=_("Assembly order")
-        )
-        for name, value in validated_data.items():
-            setattr(locked, name, value)
-        locked.save()
-        return locked
 
 
 @extend_schema_serializer(component_name="ComponentLot")

@@ -10,7 +10,7 @@ goes through one ``logistics.services`` call. Commands are POST actions
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -95,12 +95,48 @@ CONFLICT_RESPONSE = OpenApiResponse(
 COMMAND_ERRORS = {400: VALIDATION_RESPONSE, 409: CONFLICT_RESPONSE}
 CSV_RESPONSE = {(200, "text/csv"): OpenApiTypes.STR}
 
+Handler = Callable[..., Any]
+
 
 def action_permissions(
     by_method: Mapping[str, Sequence[str]], name: str
 ) -> list[type[BasePermission]]:
     """Permissions of an action that the viewset's model permissions do not express."""
     return [IsAuthenticated, require_permissions(by_method, name=name)]
+
+
+def command(
+    permissions: Mapping[str, Sequence[str]],
+    name: str,
+    *,
+    request: Any = None,
+    response: Any,
+    detail: bool = True,
+    url_path: str | None = None,
+    replayable: bool = True,
+    **extra: Any,
+) -> Callable[[Handler], Handler]:
+    """A command action: its method and permissions from ``permissions`` (one method),
+    its schema (``response`` on 200, plus ``COMMAND_ERRORS``) and, unless
+    ``replayable`` is false, the ``Idempotency-Key`` replay."""
+    (method,) = permissions
+
+    def decorate(handler: Handler) -> Handler:
+        if url_path is not None:
+            extra.update(url_path=url_path, url_name=url_path)
+        handler = action(
+            detail=detail,
+            methods=[method.lower()],
+            filter_backends=[],
+            permission_classes=action_permissions(permissions, name),
+            **extra,
+        )(handler)
+        handler = extend_schema(request=request, responses={200: response, **COMMAND_ERRORS})(
+            handler
+        )
+        return idempotent(handler) if replayable else handler
+
+    return decorate
 
 
 def query_params(serializer_class: type[Serializer], request: Request) -> dict[str, Any]:
@@ -155,6 +191,10 @@ class DraftDocumentViewSet(TradeViewSet):
 
     def command_response(self, instance: Model) -> Response:
         return Response(self.output_data(instance))
+
+    def transition(self, request: Request, service: Callable[..., Model]) -> Response:
+        """Run the one service of a command on the document and answer with it."""
+        return self.command_response(service(self.get_object(), user=request.user))
 
 
 # --------------------------------------------------------------------------- places
@@ -215,20 +255,12 @@ class LotViewSet(StockReadViewSet):
         trace = lot_trace(self.get_object())
         return Response(serializers.LotTraceSerializer(trace).data)
 
-    @idempotent
-    @extend_schema(
+    @command(
+        {"POST": ["logistics.change_lot"]},
+        "CanChangeLotStatus",
         request=serializers.LotStatusInputSerializer,
-        responses={200: serializers.LotSerializer, **COMMAND_ERRORS},
-    )
-    @action(
-        detail=True,
-        methods=["post"],
+        response=serializers.LotSerializer,
         url_path="status",
-        url_name="status",
-        filter_backends=[],
-        permission_classes=action_permissions(
-            {"POST": ["logistics.change_lot"]}, "CanChangeLotStatus"
-        ),
     )
     def status_set(self, request: Request, pk: str | None = None) -> Response:
         """Quarantine, block, recall or release a lot. A lot out of ``available`` is
@@ -489,24 +521,18 @@ class ReceiptViewSet(DraftDocumentViewSet):
     ordering_fields = ("received_on", "created_at", "number")
     document_label = _("Receipt")
 
-    @idempotent
-    @extend_schema(request=None, responses={200: serializers.ReceiptSerializer, **COMMAND_ERRORS})
-    @action(
-        detail=True,
-        methods=["post"],
+    @command(
+        {"POST": ["logistics.change_receipt"]},
+        "CanPostReceipts",
+        response=serializers.ReceiptSerializer,
         url_path="post",
-        url_name="post",
-        filter_backends=[],
-        permission_classes=action_permissions(
-            {"POST": ["logistics.change_receipt"]}, "CanPostReceipts"
-        ),
     )
     def post_receipt(self, request: Request, pk: str | None = None) -> Response:
         """Post the draft: lots and serials created, goods moved in at their unit cost
         (weighted average cost updated), a number given. A line missing its lot, date
         or serials is refused by its number and nothing is written; posting twice is
         refused (409 ``invalid_transition``)."""
-        return self.command_response(receipt_post(self.get_object(), user=request.user))
+        return self.transition(request, receipt_post)
 
 
 class TransferViewSet(DraftDocumentViewSet):
@@ -530,33 +556,23 @@ class TransferViewSet(DraftDocumentViewSet):
     draft_status = TransferStatus.DRAFT
     document_label = _("Transfer")
 
-    @idempotent
-    @extend_schema(request=None, responses={200: serializers.TransferSerializer, **COMMAND_ERRORS})
-    @action(
-        detail=True,
-        methods=["post"],
-        filter_backends=[],
-        permission_classes=action_permissions(
-            {"POST": ["logistics.change_transfer"]}, "CanShipTransfers"
-        ),
+    @command(
+        {"POST": ["logistics.change_transfer"]},
+        "CanShipTransfers",
+        response=serializers.TransferSerializer,
     )
     def ship(self, request: Request, pk: str | None = None) -> Response:
         """The goods leave their locations for the destination's transit location."""
-        return self.command_response(transfer_ship(self.get_object(), user=request.user))
+        return self.transition(request, transfer_ship)
 
-    @idempotent
-    @extend_schema(request=None, responses={200: serializers.TransferSerializer, **COMMAND_ERRORS})
-    @action(
-        detail=True,
-        methods=["post"],
-        filter_backends=[],
-        permission_classes=action_permissions(
-            {"POST": ["logistics.change_transfer"]}, "CanReceiveTransfers"
-        ),
+    @command(
+        {"POST": ["logistics.change_transfer"]},
+        "CanReceiveTransfers",
+        response=serializers.TransferSerializer,
     )
     def receive(self, request: Request, pk: str | None = None) -> Response:
         """The goods go from transit to the destination locations."""
-        return self.command_response(transfer_receive(self.get_object(), user=request.user))
+        return self.transition(request, transfer_receive)
 
 
 class InventoryCountViewSet(
@@ -602,17 +618,12 @@ class InventoryCountViewSet(
         count = payload.save()
         return Response(self.output_data(count), status=status.HTTP_201_CREATED)
 
-    @extend_schema(
+    @command(
+        {"PATCH": ["logistics.change_countline"]},
+        "CanEnterCounts",
         request=serializers.CountLinesInputSerializer,
-        responses={200: serializers.InventoryCountSerializer, **COMMAND_ERRORS},
-    )
-    @action(
-        detail=True,
-        methods=["patch"],
-        filter_backends=[],
-        permission_classes=action_permissions(
-            {"PATCH": ["logistics.change_countline"]}, "CanEnterCounts"
-        ),
+        response=serializers.InventoryCountSerializer,
+        replayable=False,
     )
     def lines(self, request: Request, pk: str | None = None) -> Response:
         """Record counted quantities while the count is in progress (sending a line
@@ -623,33 +634,19 @@ class InventoryCountViewSet(
         payload.is_valid(raise_exception=True)
         return Response(self.output_data(payload.save()))
 
-    @idempotent
-    @extend_schema(
-        request=None, responses={200: serializers.InventoryCountSerializer, **COMMAND_ERRORS}
-    )
-    @action(
-        detail=True,
-        methods=["post"],
-        filter_backends=[],
-        permission_classes=action_permissions(
-            {"POST": ["logistics.change_inventorycount"]}, "CanSubmitCounts"
-        ),
+    @command(
+        {"POST": ["logistics.change_inventorycount"]},
+        "CanSubmitCounts",
+        response=serializers.InventoryCountSerializer,
     )
     def submit(self, request: Request, pk: str | None = None) -> Response:
         """Counting done: every line must have its counted quantity."""
         return Response(self.output_data(count_submit(self.get_object())))
 
-    @idempotent
-    @extend_schema(
-        request=None, responses={200: serializers.InventoryCountSerializer, **COMMAND_ERRORS}
-    )
-    @action(
-        detail=True,
-        methods=["post"],
-        filter_backends=[],
-        permission_classes=action_permissions(
-            {"POST": ["logistics.change_inventorycount"]}, "CanApproveCounts"
-        ),
+    @command(
+        {"POST": ["logistics.change_inventorycount"]},
+        "CanApproveCounts",
+        response=serializers.InventoryCountSerializer,
     )
     def approve(self, request: Request, pk: str | None = None) -> Response:
         """Post each variance (counted − expected) as a count move."""
@@ -667,20 +664,12 @@ class AssemblyOrderViewSet(DraftDocumentViewSet):
     ordering_fields = ("created_at", "number")
     document_label = _("Assembly order")
 
-    @idempotent
-    @extend_schema(
+    @command(
+        {"POST": ["logistics.change_assemblyorder"]},
+        "CanPostAssemblyOrders",
         request=serializers.AssemblyPostInputSerializer,
-        responses={200: serializers.AssemblyOrderSerializer, **COMMAND_ERRORS},
-    )
-    @action(
-        detail=True,
-        methods=["post"],
+        response=serializers.AssemblyOrderSerializer,
         url_path="post",
-        url_name="post",
-        filter_backends=[],
-        permission_classes=action_permissions(
-            {"POST": ["logistics.change_assemblyorder"]}, "CanPostAssemblyOrders"
-        ),
     )
     def post_assembly(self, request: Request, pk: str | None = None) -> Response:
         """Assemble: components consumed (FEFO unless ``component_lots`` says which),
@@ -832,19 +821,13 @@ class ReservationViewSet(mixins.CreateModelMixin, StockReadViewSet):
             status=status.HTTP_201_CREATED,
         )
 
-    @idempotent
-    @extend_schema(
+    @command(
+        {"POST": ["logistics.change_reservation"]},
+        "CanReleaseReservations",
         request=serializers.ReleaseInputSerializer,
-        responses={200: serializers.ReleaseResultSerializer, **COMMAND_ERRORS},
-    )
-    @action(
+        response=serializers.ReleaseResultSerializer,
         detail=False,
-        methods=["post"],
-        filter_backends=[],
         pagination_class=None,
-        permission_classes=action_permissions(
-            {"POST": ["logistics.change_reservation"]}, "CanReleaseReservations"
-        ),
     )
     def release(self, request: Request) -> Response:
         """Release the active reservations of a document (or one of its lines).

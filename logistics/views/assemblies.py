@@ -5,10 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
-from django.forms import BaseFormSet, BaseModelForm
-from django.urls import reverse
+from django.forms import BaseModelForm
 from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView
 
@@ -18,7 +16,7 @@ from trade.views.common import FilteredListView, SectionMixin
 from ..forms import AssemblyFilterForm, AssemblyForm, AssemblyPostForm
 from ..models import AssemblyOrder, DocumentStatus, StockMove
 from ..services.documents import assembly_post
-from .common import DocumentActionView, ExpiryContextMixin, StockFormView
+from .common import DocumentActionView, DraftDocumentFormView, ExpiryContextMixin
 
 POST_PERMISSION = "logistics.change_assemblyorder"
 
@@ -41,34 +39,23 @@ class AssemblyListView(FilteredListView):
         return queryset.order_by("-created_at", "-pk")
 
 
-class AssemblyCreateView(StockFormView):
+class AssemblyCreateView(DraftDocumentFormView):
     """A draft order; "Save and post" assembles at once, in the same transaction."""
 
     permission_required = "logistics.add_assemblyorder"
     template_name = "logistics/assemblies/form.html"
     section = "assemblies"
+    model = AssemblyOrder
+    form_class = AssemblyForm
+    detail_url_name = "logistics:assembly_detail"
+    post_permission = POST_PERMISSION
+    posted_text = gettext_lazy("Assembly order %(object)s posted: the kits are in stock.")
     success_message = gettext_lazy("Draft assembly order %(object)s saved.")
 
-    def build(self, data: Any | None) -> tuple[BaseModelForm, dict[str, BaseFormSet]]:
-        order = AssemblyOrder(created_by=self.request.user)
-        return AssemblyForm(data, instance=order), {}
-
-    def write(self, form: BaseModelForm, formsets: dict[str, BaseFormSet]) -> AssemblyOrder:
-        posting = self.posting_requested()
-        if posting and not self.request.user.has_perm(POST_PERMISSION):
-            raise PermissionDenied
-        order: AssemblyOrder = form.save()
-        if posting:
-            order = assembly_post(
-                order, kit_lot_number=form.cleaned_data["kit_lot_number"], user=self.request.user
-            )
-            self.success_message = gettext_lazy(
-                "Assembly order %(object)s posted: the kits are in stock."
-            )
-        return order
-
-    def success_url(self, obj: Any) -> str:
-        return reverse("logistics:assembly_detail", args=[obj.pk])
+    def post_document(self, document: AssemblyOrder, form: BaseModelForm) -> AssemblyOrder:
+        return assembly_post(
+            document, kit_lot_number=form.cleaned_data["kit_lot_number"], user=self.request.user
+        )
 
 
 class AssemblyDetailView(ExpiryContextMixin, SectionMixin, PermissionRequiredMixin, DetailView):

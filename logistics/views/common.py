@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.db import models
 from django.forms import BaseFormSet, BaseModelForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -26,7 +26,15 @@ from django.views import View
 from comptoir.exceptions import DomainError, ValidationFailed
 from trade.views.common import FormWithInlinesView
 
-from ..models import AssemblyOrder, InventoryCount, Location, LocationKind, Receipt, Transfer
+from ..models import (
+    AssemblyOrder,
+    DocumentStatus,
+    InventoryCount,
+    Location,
+    LocationKind,
+    Receipt,
+    Transfer,
+)
 
 # A lot whose DLC/DDM falls within this many days gets a "close" badge.
 EXPIRY_SOON_DAYS = 7
@@ -87,6 +95,73 @@ class StockFormView(FormWithInlinesView):
         context = super().get_context_data(**kwargs)
         context["location_choices"] = location_choices()
         return context
+
+
+class DraftDocumentFormView(StockFormView):
+    """A draft document (with its lines when ``lines_formset_class`` is set). Editing
+    is refused once it is no longer a draft; "Save and post" runs ``post_document``
+    (its first transition) in the same transaction, so a refusal leaves nothing
+    behind, not even the draft."""
+
+    model: ClassVar[type[models.Model]]
+    form_class: ClassVar[type[BaseModelForm]]
+    lines_formset_class: ClassVar[type[BaseFormSet] | None] = None
+    draft_status: ClassVar[str] = DocumentStatus.DRAFT
+    detail_url_name: ClassVar[str]
+    not_draft_text: ClassVar[Promise]
+    post_permission: ClassVar[str]
+    posted_text: ClassVar[Promise]
+
+    def post_document(self, document: Any, form: BaseModelForm) -> models.Model:
+        raise NotImplementedError
+
+    def line_form_kwargs(self, form: BaseModelForm) -> dict[str, Any]:
+        return {}
+
+    def get_object(self) -> models.Model | None:
+        if "pk" not in self.kwargs:
+            return None
+        return get_object_or_404(self.model, pk=self.kwargs["pk"])
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if "pk" in kwargs and self.has_permission():
+            document = get_object_or_404(self.model, pk=kwargs["pk"])
+            if document.status != self.draft_status:  # type: ignore[attr-defined]
+                messages.error(request, self.not_draft_text)
+                return HttpResponseRedirect(reverse(self.detail_url_name, args=[document.pk]))
+        return super().dispatch(request, *args, **kwargs)
+
+    def build(self, data: Any | None) -> tuple[BaseModelForm, dict[str, BaseFormSet]]:
+        document = self.object
+        if document is None:
+            document = self.model(created_by=self.request.user)  # type: ignore[misc]
+        form = self.form_class(data, instance=document)
+        if self.lines_formset_class is None:
+            return form, {}
+        lines = self.lines_formset_class(  # type: ignore[call-arg]
+            data,
+            instance=document,
+            prefix=self.lines_formset,
+            form_kwargs=self.line_form_kwargs(form),
+        )
+        return form, {self.lines_formset: lines}
+
+    def write(self, form: BaseModelForm, formsets: dict[str, BaseFormSet]) -> models.Model:
+        posting = self.posting_requested()
+        if posting and not self.request.user.has_perm(self.post_permission):
+            raise PermissionDenied
+        document = form.save()
+        if self.lines_formset in formsets:
+            lines = formsets[self.lines_formset]
+            lines.instance = document  # type: ignore[attr-defined]
+            lines.save()  # type: ignore[attr-defined]
+        if posting:
+            document = self.post_document(document, form)
+            self.success_message = self.posted_text  # type: ignore[misc]
+        return document
+
+    def success_url(self, obj: Any) -> str:
+        return reverse(self.detail_url_name, args=[obj.pk])
 
 
 class DocumentActionView(PermissionRequiredMixin, View):

@@ -4,15 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
-from django.forms import BaseFormSet, BaseModelForm
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
-from django.urls import reverse
-from django.utils.translation import gettext as _
+from django.forms import BaseModelForm
 from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView
 
@@ -21,7 +15,7 @@ from trade.views.common import FilteredListView, SectionMixin
 from ..forms import ReceiptFilterForm, ReceiptForm, ReceiptLineFormSet, warehouse_of
 from ..models import DocumentStatus, Lot, Receipt, StockMove
 from ..services.documents import receipt_post
-from .common import DocumentActionView, ExpiryContextMixin, StockFormView
+from .common import DocumentActionView, DraftDocumentFormView, ExpiryContextMixin
 
 POST_PERMISSION = "logistics.change_receipt"
 
@@ -50,59 +44,30 @@ class ReceiptListView(FilteredListView):
         return queryset.order_by("-received_on", "-pk")
 
 
-class ReceiptFormView(StockFormView):
+class ReceiptFormView(DraftDocumentFormView):
     """A draft receipt with its lines; "Save and post" posts it in the same
     transaction, so a refused line leaves nothing behind, not even the draft."""
 
     template_name = "logistics/receipts/form.html"
     section = "receipts"
+    model = Receipt
+    form_class = ReceiptForm
+    lines_formset_class = ReceiptLineFormSet
+    detail_url_name = "logistics:receipt_detail"
+    not_draft_text = gettext_lazy("A posted receipt cannot be changed.")
+    post_permission = POST_PERMISSION
+    posted_text = gettext_lazy("Receipt %(object)s posted: the goods are in stock.")
+    success_message = gettext_lazy("Draft receipt %(object)s saved.")
 
-    def get_object(self) -> Receipt | None:
-        if "pk" not in self.kwargs:
-            return None
-        return get_object_or_404(Receipt, pk=self.kwargs["pk"])
+    def line_form_kwargs(self, form: BaseModelForm) -> dict[str, Any]:
+        return {"warehouse": warehouse_of(form, "warehouse")}
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if "pk" in kwargs and self.has_permission():
-            receipt = get_object_or_404(Receipt, pk=kwargs["pk"])
-            if receipt.status != DocumentStatus.DRAFT:
-                messages.error(request, _("A posted receipt cannot be changed."))
-                return HttpResponseRedirect(reverse("logistics:receipt_detail", args=[receipt.pk]))
-        return super().dispatch(request, *args, **kwargs)
-
-    def build(self, data: Any | None) -> tuple[BaseModelForm, dict[str, BaseFormSet]]:
-        receipt = self.object if self.object is not None else Receipt(created_by=self.request.user)
-        form = ReceiptForm(data, instance=receipt)
-        lines = ReceiptLineFormSet(
-            data,
-            instance=receipt,
-            prefix="lines",
-            form_kwargs={"warehouse": warehouse_of(form, "warehouse")},
-        )
-        return form, {"lines": lines}
-
-    def write(self, form: BaseModelForm, formsets: dict[str, BaseFormSet]) -> Receipt:
-        posting = self.posting_requested()
-        if posting and not self.request.user.has_perm(POST_PERMISSION):
-            raise PermissionDenied
-        receipt: Receipt = form.save()
-        lines = formsets["lines"]
-        lines.instance = receipt  # type: ignore[attr-defined]
-        lines.save()  # type: ignore[attr-defined]
-        if posting:
-            receipt = receipt_post(receipt, user=self.request.user)
-            self.success_message = gettext_lazy(
-                "Receipt %(object)s posted: the goods are in stock."
-            )
-        return receipt
-
-    def success_url(self, obj: Any) -> str:
-        return reverse("logistics:receipt_detail", args=[obj.pk])
+    def post_document(self, document: Receipt, form: BaseModelForm) -> Receipt:
+        return receipt_post(document, user=self.request.user)
 
 
 class ReceiptCreateView(ReceiptFormView):
     permission_required = ("logistics.add_receipt", "logistics.add_receiptline")
-    success_message = gettext_lazy("Draft receipt %(object)s saved.")
 
 
 class ReceiptUpdateView(ReceiptFormView):
@@ -112,7 +77,6 @@ class ReceiptUpdateView(ReceiptFormView):
         "logistics.change_receiptline",
         "logistics.delete_receiptline",
     )
-    success_message = gettext_lazy("Draft receipt %(object)s saved.")
 
 
 class ReceiptDetailView(ExpiryContextMixin, SectionMixin, PermissionRequiredMixin, DetailView):

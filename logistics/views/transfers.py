@@ -4,15 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
-from django.forms import BaseFormSet, BaseModelForm
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
-from django.urls import reverse
-from django.utils.translation import gettext as _
+from django.forms import BaseModelForm
 from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView
 
@@ -21,7 +15,7 @@ from trade.views.common import FilteredListView, SectionMixin
 from ..forms import TransferFilterForm, TransferForm, TransferLineFormSet, warehouse_of
 from ..models import StockMove, Transfer, TransferStatus
 from ..services.documents import transfer_receive, transfer_ship
-from .common import DocumentActionView, StockFormView
+from .common import DocumentActionView, DraftDocumentFormView
 
 SHIP_PERMISSION = "logistics.change_transfer"
 
@@ -46,65 +40,33 @@ class TransferListView(FilteredListView):
         return queryset.order_by("-created_at", "-pk")
 
 
-class TransferFormView(StockFormView):
+class TransferFormView(DraftDocumentFormView):
     """A draft transfer; "Save and ship" sends it in the same transaction."""
 
     template_name = "logistics/transfers/form.html"
     section = "transfers"
+    model = Transfer
+    form_class = TransferForm
+    lines_formset_class = TransferLineFormSet
+    draft_status = TransferStatus.DRAFT
+    detail_url_name = "logistics:transfer_detail"
+    not_draft_text = gettext_lazy("A transfer that has left cannot be changed.")
+    post_permission = SHIP_PERMISSION
+    posted_text = gettext_lazy("Transfer %(object)s shipped: the goods are in transit.")
+    success_message = gettext_lazy("Draft transfer %(object)s saved.")
 
-    def get_object(self) -> Transfer | None:
-        if "pk" not in self.kwargs:
-            return None
-        return get_object_or_404(Transfer, pk=self.kwargs["pk"])
+    def line_form_kwargs(self, form: BaseModelForm) -> dict[str, Any]:
+        return {
+            "from_warehouse": warehouse_of(form, "from_warehouse"),
+            "to_warehouse": warehouse_of(form, "to_warehouse"),
+        }
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if "pk" in kwargs and self.has_permission():
-            transfer = get_object_or_404(Transfer, pk=kwargs["pk"])
-            if transfer.status != TransferStatus.DRAFT:
-                messages.error(request, _("A transfer that has left cannot be changed."))
-                return HttpResponseRedirect(
-                    reverse("logistics:transfer_detail", args=[transfer.pk])
-                )
-        return super().dispatch(request, *args, **kwargs)
-
-    def build(self, data: Any | None) -> tuple[BaseModelForm, dict[str, BaseFormSet]]:
-        transfer = (
-            self.object if self.object is not None else Transfer(created_by=self.request.user)
-        )
-        form = TransferForm(data, instance=transfer)
-        lines = TransferLineFormSet(
-            data,
-            instance=transfer,
-            prefix="lines",
-            form_kwargs={
-                "from_warehouse": warehouse_of(form, "from_warehouse"),
-                "to_warehouse": warehouse_of(form, "to_warehouse"),
-            },
-        )
-        return form, {"lines": lines}
-
-    def write(self, form: BaseModelForm, formsets: dict[str, BaseFormSet]) -> Transfer:
-        shipping = self.posting_requested()
-        if shipping and not self.request.user.has_perm(SHIP_PERMISSION):
-            raise PermissionDenied
-        transfer: Transfer = form.save()
-        lines = formsets["lines"]
-        lines.instance = transfer  # type: ignore[attr-defined]
-        lines.save()  # type: ignore[attr-defined]
-        if shipping:
-            transfer = transfer_ship(transfer, user=self.request.user)
-            self.success_message = gettext_lazy(
-                "Transfer %(object)s shipped: the goods are in transit."
-            )
-        return transfer
-
-    def success_url(self, obj: Any) -> str:
-        return reverse("logistics:transfer_detail", args=[obj.pk])
+    def post_document(self, document: Transfer, form: BaseModelForm) -> Transfer:
+        return transfer_ship(document, user=self.request.user)
 
 
 class TransferCreateView(TransferFormView):
     permission_required = ("logistics.add_transfer", "logistics.add_transferline")
-    success_message = gettext_lazy("Draft transfer %(object)s saved.")
 
 
 class TransferUpdateView(TransferFormView):
@@ -114,7 +76,6 @@ class TransferUpdateView(TransferFormView):
         "logistics.change_transferline",
         "logistics.delete_transferline",
     )
-    success_message = gettext_lazy("Draft transfer %(object)s saved.")
 
 
 class TransferDetailView(SectionMixin, PermissionRequiredMixin, DetailView):
