@@ -21,7 +21,8 @@ COPY edi ./edi
 COPY locale ./locale
 COPY fixtures ./fixtures
 COPY manage.py ./
-RUN pip install . \
+# Editable: the code, templates and locale/ are served from /app, where BASE_DIR points.
+RUN pip install -e . \
  && SECRET_KEY=build-only DATABASE_URL=sqlite:////tmp/build.sqlite3 python manage.py collectstatic --noinput
 
 USER comptoir
