@@ -112,10 +112,13 @@ _SNAPSHOT_FIELDS = (
 
 
 def snapshot_lock(article_ids: set[int], *, warehouse: Warehouse | None, location: Location | None = None,
+                  lock: bool = True,
                   ) -> tuple[engine.StockSnapshot, dict[int, LockedBalance], dict[int, SerialNumber]]:
     """Lock the pickable balances (and in-stock serials) of these articles, in
-    primary-key order, and freeze them as the engine's snapshot."""
-    queryset = StockBalance.objects.select_for_update(of=("self",)).filter(article_id__in=article_ids)
+    primary-key order, and freeze them as the engine's snapshot. ``lock=False`` reads
+    the same snapshot without locks (the optimistic first pass of ``stock_reserve``)."""
+    balances_qs = StockBalance.objects.select_for_update(of=("self",)) if lock else StockBalance.objects
+    queryset = balances_qs.filter(article_id__in=article_ids)
     if warehouse is not None:
         queryset = queryset.filter(location__warehouse_id=warehouse.pk)
     if location is not None:
@@ -139,8 +142,9 @@ def snapshot_lock(article_ids: set[int], *, warehouse: Warehouse | None, locatio
             receipt_date=received_on,
             status=engine.LotStatus(lot_status) if lot_status else engine.LotStatus.AVAILABLE,
         ))
+    serials_qs = SerialNumber.objects.select_for_update(of=("self",)) if lock else SerialNumber.objects
     serial_rows = {
-        row.pk: row for row in SerialNumber.objects.select_for_update(of=("self",)).filter(
+        row.pk: row for row in serials_qs.filter(
             article_id__in=article_ids, status=SerialStatus.IN_STOCK,
             location_id__in={b.location_id for b in balances.values()},
         ).select_related("location", "lot").order_by("pk")
@@ -170,8 +174,10 @@ def stock_reserve(
     min_life = min_shelf_life_of(customer_node)
     demand, article_ids = _demand_lines(lines, delivery_date=delivery_date, min_shelf_life=min_life,
                                         allow_past_ddm=allow_past_ddm)
-    snapshot, balances, serial_rows = snapshot_lock(article_ids, warehouse=warehouse)
-    batch = engine.allocate_lines(demand, snapshot)
+    batch, balances, serial_rows = _allocate_optimistically(demand, article_ids, warehouse=warehouse)
+    if batch is None:
+        snapshot, balances, serial_rows = snapshot_lock(article_ids, warehouse=warehouse)
+        batch = engine.allocate_lines(demand, snapshot)
 
     reservations: list[Reservation] = []
     serial_balance_keys = {
@@ -203,6 +209,60 @@ def stock_reserve(
     if batch.serials_allocated:
         SerialNumber.objects.filter(pk__in=batch.serials_allocated).update(status=SerialStatus.RESERVED)
     return batch
+
+
+class _SnapshotChanged(Exception):
+    """The optimistic snapshot no longer holds: roll back its savepoint."""
+
+
+def _allocate_optimistically(
+    demand: list[engine.AnyDemandLine], article_ids: set[int], *, warehouse: Warehouse,
+) -> tuple[engine.BatchAllocation | None, dict[int, LockedBalance], dict[int, SerialNumber]]:
+    """Allocate on an unlocked snapshot, then lock only the rows picked (primary-key
+    order) and check they still hold what was picked. Locking the few rows a plan uses
+    instead of every candidate keeps large orders fast; when anything changed in
+    between, or a line is short (a concurrent release might cover it), returns None
+    and the caller takes the pessimistic path (lock every candidate, allocate again)."""
+    snapshot, balances, serial_rows = snapshot_lock(article_ids, warehouse=warehouse, lock=False)
+    batch = engine.allocate_lines(demand, snapshot)
+    if any(plan.quantity_short for plan in batch.plans):
+        return None, balances, serial_rows
+    serial_places = {
+        (serial_rows[pk].article_id, serial_rows[pk].location_id) for pk in batch.serials_allocated
+    }
+    serial_balances = {
+        pk for pk, row in balances.items() if row.lot_id is None and (row.article_id, row.location_id) in serial_places
+    }
+    # Every balance lock in one primary-key-ordered statement, serial rows after: the
+    # same order as the pessimistic path. In a savepoint: when the check fails, rolling
+    # it back releases these locks before the pessimistic path takes them in order.
+    picked = sorted(set(batch.consumed) | serial_balances)
+    try:
+        with transaction.atomic():
+            current = {
+                pk: (on_hand - reserved - blocked, reserved, lot_status)
+                for pk, on_hand, reserved, blocked, lot_status
+                in StockBalance.objects.select_for_update(of=("self",)).filter(pk__in=picked).order_by("pk")
+                .values_list("pk", "on_hand", "reserved", "blocked", "lot__status")
+            }
+            for pk in picked:
+                available, _reserved, lot_status = current.get(pk, (Decimal(0), Decimal(0), None))
+                if pk not in current or available < batch.consumed.get(pk, Decimal(0)) \
+                        or lot_status not in (None, "available"):
+                    raise _SnapshotChanged
+            if batch.serials_allocated:
+                still_in_stock = set(
+                    SerialNumber.objects.select_for_update(of=("self",)).filter(
+                        pk__in=batch.serials_allocated, status=SerialStatus.IN_STOCK
+                    ).order_by("pk").values_list("pk", flat=True)
+                )
+                if still_in_stock != set(batch.serials_allocated):
+                    raise _SnapshotChanged
+    except _SnapshotChanged:
+        return None, balances, serial_rows
+    for pk in picked:
+        balances[pk].reserved = current[pk][1]  # the locked, current value
+    return batch, balances, serial_rows
 
 
 def _active(document_type: str, document_id: str, document_line: str | None) -> list[Reservation]:
