@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
@@ -179,7 +179,7 @@ def stock_reserve(
         snapshot, balances, serial_rows = snapshot_lock(article_ids, warehouse=warehouse)
         batch = engine.allocate_lines(demand, snapshot)
 
-    reservations: list[Reservation] = []
+    reservations: list[tuple[int, int, int | None, Decimal, str]] = []
     serial_balance_keys = {
         (serial_rows[sid].article_id, serial_rows[sid].location_id, None) for sid in batch.serials_allocated
     }
@@ -198,14 +198,12 @@ def stock_reserve(
                 else:
                     balance_id = pick.bucket_id
                 increments[balance_id] += pick.quantity
-                reservations.append(Reservation(
-                    article_id=sub.article_id, balance_id=balance_id, serial_id=pick.serial_id,
-                    quantity=pick.quantity, document_type=document_type, document_id=document_id,
-                    document_line=str(plan.line_id), customer_node=customer_node, created_by=user_or_none,
-                ))
+                reservations.append((sub.article_id, balance_id, pick.serial_id, pick.quantity, str(plan.line_id)))
     # Locked above: the reserved quantities read then are current.
     balances_write({pk: {"reserved": balances[pk].reserved + quantity} for pk, quantity in increments.items()})
-    Reservation.objects.bulk_create(reservations)
+    _reservations_insert(reservations, document_type=document_type, document_id=document_id,
+                         customer_node_id=customer_node.pk if customer_node else None,
+                         created_by_id=user_or_none.pk if user_or_none else None)
     if batch.serials_allocated:
         SerialNumber.objects.filter(pk__in=batch.serials_allocated).update(status=SerialStatus.RESERVED)
     return batch
@@ -263,6 +261,34 @@ def _allocate_optimistically(
     for pk in picked:
         balances[pk].reserved = current[pk][1]  # the locked, current value
     return batch, balances, serial_rows
+
+
+def _reservations_insert(
+    rows: list[tuple[int, int, int | None, Decimal, str]], *, document_type: str, document_id: str,
+    customer_node_id: int | None, created_by_id: int | None,
+) -> None:
+    """Insert active reservations (article, balance, serial, quantity, document line) in
+    one statement on PostgreSQL (a large order writes hundreds of them at once)."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        Reservation.objects.bulk_create([
+            Reservation(article_id=article_id, balance_id=balance_id, serial_id=serial_id, quantity=quantity,
+                        document_type=document_type, document_id=document_id, document_line=line,
+                        customer_node_id=customer_node_id, created_by_id=created_by_id)
+            for article_id, balance_id, serial_id, quantity, line in rows
+        ])
+        return
+    table = Reservation._meta.db_table
+    columns = list(zip(*rows, strict=True))  # article, balance, serial, quantity, line
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'INSERT INTO "{table}" (article_id, balance_id, serial_id, quantity, document_line, document_type, '  # noqa: S608
+            "document_id, customer_node_id, status, created_by_id, created_at) "
+            "SELECT a, b, s, q, l, %s, %s, %s, 'active', %s, now() "
+            "FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::numeric[], %s::text[]) AS v(a, b, s, q, l)",
+            [document_type, document_id, customer_node_id, created_by_id, *[list(column) for column in columns]],
+        )
 
 
 def _active(document_type: str, document_id: str, document_line: str | None) -> list[Reservation]:
