@@ -25,7 +25,7 @@ def balances_write(values: dict[int, dict[str, Decimal]]) -> None:
     """Write new quantities of locked balance rows in one statement:
     ``{balance_id: {"reserved": x, ...}}``. The caller holds the row locks, so the
     values it computed from them are current. PostgreSQL gets one
-    ``UPDATE … FROM (VALUES …)``; other databases fall back to one UPDATE per row."""
+    ``UPDATE … FROM unnest(ids, values)``; other databases fall back to one UPDATE per row."""
     if not values:
         return
     fields = sorted({name for change in values.values() for name in change})
