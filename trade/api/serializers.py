@@ -8,8 +8,9 @@ marked optional in the schema (``PermissionGatedFieldsMixin``).
 
 Input serializers validate a request. Rows with cross-row rules (customer nodes,
 families, articles, kit components) are saved through ``trade.services``; nested
-lists (addresses, contacts, packagings) replace the stored set in the same
-transaction as their parent, so a refusal anywhere leaves nothing half-saved.
+lists (addresses, contacts, packagings) replace the stored set through the
+``*_set`` services, in the same transaction as their parent, so a refusal anywhere
+leaves nothing half-saved.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
-from comptoir.identifiers import gtin_lookup_forms
 from trade.models import (
     AddressKind,
     Article,
@@ -49,7 +49,19 @@ from trade.models import (
     SupplierContact,
 )
 from trade.selectors import EffectiveSettings, InheritedValue
-from trade.services import article_save, customer_node_save, family_save, price_list_save
+from trade.services import (
+    article_packagings_set,
+    article_save,
+    child_id_errors,
+    customer_addresses_set,
+    customer_contacts_set,
+    customer_node_save,
+    family_save,
+    packaging_errors,
+    price_list_save,
+    supplier_addresses_set,
+    supplier_contacts_set,
+)
 
 from .permissions import has_permissions
 
@@ -124,50 +136,17 @@ class PermissionGatedFieldsMixin:
         return fields
 
 
-def replace_children(manager: models.Manager[Any], items: Sequence[Mapping[str, Any]]) -> None:
-    """Make the rows of ``manager`` exactly ``items``: an item with an ``id`` updates
-    that row, one without creates a row, rows left out are deleted.
-
-    Ids were checked to belong to the parent by ``check_child_ids``. Runs inside the
-    caller's transaction.
-    """
-    parent_field = manager.field.name  # type: ignore[attr-defined]
-    # Query afresh: the parent may carry a prefetched (now stale) copy of its rows.
-    rows = manager.model._default_manager.filter(**{parent_field: manager.instance})  # type: ignore[attr-defined]
-    existing = {row.pk: row for row in rows}
-    kept = {item["id"] for item in items if item.get("id") is not None}
-    rows.exclude(pk__in=kept).delete()
-    for item in items:
-        data = dict(item)
-        pk = data.pop("id", None)
-        row = existing[pk] if pk is not None else manager.model(**{parent_field: manager.instance})  # type: ignore[attr-defined]
-        for name, value in data.items():
-            setattr(row, name, value)
-        row.save()
-
-
 def check_child_ids(
     items: Sequence[Mapping[str, Any]], manager: models.Manager[Any] | None, label: str
 ) -> None:
     """Refuse ids that are repeated or that are not rows of this parent.
 
-    Errors are keyed by the item's index, like DRF's own errors for a nested list.
+    Errors are keyed by the item's index, like DRF's own errors for a nested list. The
+    service checks again when it writes; this reports the refusal with the other input
+    errors, in DRF's nested shape.
     """
     known = set(manager.values_list("pk", flat=True)) if manager is not None else set()
-    errors: dict[int, dict[str, list[str]]] = {}
-    seen: set[int] = set()
-    for index, item in enumerate(items):
-        pk = item.get("id")
-        if pk is None:
-            continue
-        if pk in seen:
-            errors[index] = {"id": [_("This %(label)s is listed twice.") % {"label": label}]}
-        elif pk not in known:
-            errors[index] = {
-                "id": [_("This %(label)s does not belong to this record.") % {"label": label}]
-            }
-        seen.add(pk)
-    if errors:
+    if errors := child_id_errors(items=items, known=known, label=label):
         raise serializers.ValidationError(errors)
 
 
@@ -394,9 +373,9 @@ class CustomerInputSerializer(serializers.ModelSerializer):
         contacts: list[dict[str, Any]] | None,
     ) -> None:
         if addresses is not None:
-            replace_children(node.addresses, addresses)
+            customer_addresses_set(node=node, items=addresses)
         if contacts is not None:
-            replace_children(node.contacts, contacts)
+            customer_contacts_set(node=node, items=contacts)
 
 
 class CustomerTreeNodeSerializer(serializers.ModelSerializer):
@@ -629,9 +608,9 @@ class SupplierInputSerializer(ModelCleanMixin, serializers.ModelSerializer):
         contacts: list[dict[str, Any]] | None,
     ) -> None:
         if addresses is not None:
-            replace_children(supplier.addresses, addresses)
+            supplier_addresses_set(supplier=supplier, items=addresses)
         if contacts is not None:
-            replace_children(supplier.contacts, contacts)
+            supplier_contacts_set(supplier=supplier, items=contacts)
 
 
 # --------------------------------------------------------------------------- catalogue
@@ -802,29 +781,9 @@ class ArticleInputSerializer(serializers.ModelSerializer):
         fields = (*ARTICLE_WRITABLE_FIELDS, "packagings")
 
     def validate_packagings(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        # Errors keyed by the item's index, like DRF's own errors for a nested list.
-        errors: dict[int, dict[str, list[str]]] = {}
-        levels: set[str] = set()
-        gtins: dict[str, int] = {}
-        for index, item in enumerate(items):
-            if item["level"] in levels:
-                errors.setdefault(index, {})["level"] = [_("This packaging level is listed twice.")]
-            levels.add(item["level"])
-            gtin = item.get("gtin") or ""
-            if gtin:
-                forms = gtin_lookup_forms(gtin)
-                if any(form in gtins for form in forms):
-                    errors.setdefault(index, {})["gtin"] = [_("This GTIN is listed twice.")]
-                for form in forms:
-                    gtins[form] = index
-        taken = Packaging.objects.filter(gtin__in=list(gtins)).select_related("article")
-        if self.instance is not None:
-            taken = taken.exclude(article=self.instance)
-        for packaging in taken:
-            errors.setdefault(gtins[packaging.gtin], {}).setdefault("gtin", []).append(
-                _("GTIN %(gtin)s is already used by article %(article)s.")
-                % {"gtin": packaging.gtin, "article": packaging.article.code}
-            )
+        # Errors keyed by the item's index, like DRF's own errors for a nested list; the
+        # service checks again when it writes.
+        errors = packaging_errors(article=self.instance, items=items)
         if errors:
             raise serializers.ValidationError(errors)
         return items
@@ -834,7 +793,7 @@ class ArticleInputSerializer(serializers.ModelSerializer):
         packagings = validated_data.pop("packagings", None)
         article = article_save(Article(**validated_data))
         if packagings is not None:
-            _replace_packagings(article, packagings)
+            article_packagings_set(article=article, items=packagings)
         return article
 
     @transaction.atomic
@@ -844,29 +803,8 @@ class ArticleInputSerializer(serializers.ModelSerializer):
             setattr(instance, name, value)
         article = article_save(instance)
         if packagings is not None:
-            _replace_packagings(article, packagings)
+            article_packagings_set(article=article, items=packagings)
         return article
-
-
-def _replace_packagings(article: Article, items: Sequence[Mapping[str, Any]]) -> None:
-    """Make the article's packagings exactly ``items``, matched by level (a level's
-    row keeps its id). Runs inside the caller's transaction."""
-    wanted = {item["level"]: item for item in items}
-    # Query afresh: the article may carry a prefetched (now stale) copy of its packagings.
-    rows = Packaging.objects.filter(article=article)
-    rows.exclude(level__in=list(wanted)).delete()
-    existing = {row.level: row for row in rows.all()}
-    # A GTIN may move from one level to another in the same request: free the GTINs
-    # that change first so the unique constraint never sees two rows holding one.
-    changing = [
-        row.pk for level, row in existing.items() if row.gtin != (wanted[level].get("gtin") or "")
-    ]
-    Packaging.objects.filter(pk__in=changing).update(gtin="")
-    for level, item in wanted.items():
-        row = existing.get(level) or Packaging(article=article, level=level)
-        for name, value in item.items():
-            setattr(row, name, value)
-        row.save()
 
 
 # --------------------------------------------------------------- reference data
