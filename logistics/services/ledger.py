@@ -223,7 +223,8 @@ def _serials_follow(specs: Sequence[MoveSpec]) -> None:
         if spec.serial is None:
             continue
         if spec.to_location is None:
-            status = SerialStatus.SCRAPPED if spec.reason == MoveReason.SCRAP else SerialStatus.SHIPPED
+            # Only a shipment puts a unit at a customer; any other exit (scrap, loss, count) writes it off.
+            status = SerialStatus.SHIPPED if spec.reason == MoveReason.SHIPMENT else SerialStatus.SCRAPPED
             SerialNumber.objects.filter(pk=spec.serial.pk).update(location=None, status=status)
         else:
             SerialNumber.objects.filter(pk=spec.serial.pk).update(location=spec.to_location, status=SerialStatus.IN_STOCK)

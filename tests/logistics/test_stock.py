@@ -300,6 +300,7 @@ def test_an_adjustment_names_what_the_tracking_needs(receive, yogurt, bins):
     assert "serial" in excinfo.value.errors
     stock_adjust(article=kettle, location=bins["A-01"], quantity=D("-1"), serial=serial, note="volé")
     assert SerialNumber.objects.get(number="K1").location is None
+    assert SerialNumber.objects.get(number="K1").status == "scrapped"  # lost, not at a customer
 
 
 def test_stock_found_during_a_count_needs_its_lot(receive, yogurt, warehouse, bins):
