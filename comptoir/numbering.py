@@ -30,3 +30,36 @@ def number_next(*, prefix: str, on_date: date) -> str:
     sequence.last += 1
     sequence.save(update_fields=["last"])
     return f"{prefix}{year}-{sequence.last:06d}"
+
+
+
+def number_sequence_sql(prefix: str) -> str:
+    """The DDL creating the database sequence of a gap-tolerant series (run by the
+    migration of the app that owns the series, PostgreSQL only)."""
+    return f"CREATE SEQUENCE IF NOT EXISTS {_sequence_name(prefix)}"
+
+
+def _sequence_name(prefix: str) -> str:
+    if not prefix.isalnum():
+        raise ValueError(f"series prefix must be alphanumeric: {prefix!r}")
+    return f"number_{prefix.lower()}"
+
+
+def number_next_gap_tolerant(*, prefix: str, on_date: date) -> str:
+    """A number from a series that may have gaps but never repeats and never waits.
+
+    For documents whose number only has to be unique (quotes, orders, deliveries),
+    unlike invoices: on PostgreSQL it is a database sequence per series (created by
+    the owning app's migration with :func:`number_sequence_sql`), whose ``nextval``
+    holds no lock until commit, so orders confirmed in parallel do not queue on one
+    counter row. A rolled-back transaction leaves a gap; the counter runs on across
+    years (the year in the number is the document's). Elsewhere (the SQLite demo) it
+    falls back to :func:`number_next`.
+    """
+    connection = transaction.get_connection()
+    if connection.vendor != "postgresql":
+        return number_next(prefix=prefix, on_date=on_date)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(%s)", [_sequence_name(prefix)])
+        value = cursor.fetchone()[0]
+    return f"{prefix}{on_date.year}-{value:06d}"

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "trade",
     "pricing",
     "logistics",
+    "trade.sales",
     "edi",
 ]
 

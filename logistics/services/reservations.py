@@ -320,6 +320,81 @@ def reservations_release(*, document_type: str, document_id: str, document_line:
 
 
 @transaction.atomic
+def reservations_reduce(
+    *, document_type: str, document_id: str, document_line: str, quantity: Decimal, article_id: int | None = None,
+) -> Decimal:
+    """Give back ``quantity`` of what one document line holds (of one article: a kit
+    line holds its components), latest-expiring first (the reverse of FEFO: the lots
+    the line keeps are the ones it should ship first). Returns the quantity released
+    (less than asked when the line holds less)."""
+    if quantity <= 0:
+        return Decimal(0)
+
+    def held() -> list[Reservation]:
+        rows = _active(document_type, document_id, document_line)
+        return [row for row in rows if article_id is None or row.article_id == article_id]
+
+    rows = held()
+    if not rows:
+        return Decimal(0)
+    locked = balances_lock({row.balance_id for row in rows})
+    rows = held()  # re-read under the lock
+    reserved = {pk: balance.reserved for pk, balance in locked.items()}
+    remaining = quantity
+    released_ids: list[int] = []
+    serial_ids: list[int] = []
+    for row in reversed(rows):  # inserted in FEFO order
+        if remaining <= 0:
+            break
+        take = min(row.quantity, remaining)
+        remaining -= take
+        reserved[row.balance_id] -= take
+        if take == row.quantity:
+            released_ids.append(row.pk)
+            if row.serial_id:
+                serial_ids.append(row.serial_id)
+        else:
+            Reservation.objects.filter(pk=row.pk).update(quantity=row.quantity - take)
+    balances_write({pk: {"reserved": value} for pk, value in reserved.items() if value != locked[pk].reserved})
+    if serial_ids:
+        SerialNumber.objects.filter(pk__in=serial_ids).update(status=SerialStatus.IN_STOCK)
+    if released_ids:
+        Reservation.objects.filter(pk__in=released_ids).update(status=ReservationStatus.RELEASED)
+    return quantity - remaining
+
+
+@transaction.atomic
+def reservations_reassign(
+    *, source: tuple[str, str, str], target: tuple[str, str, str], customer_node: CustomerNode | None = None,
+) -> Decimal:
+    """Hand what a document line holds to another document line (an order line's
+    reservations to the delivery that will pick them, and back if the delivery is
+    cancelled): the same lots and places, no stock moves. Returns the quantity."""
+    document_type, document_id, document_line = source
+    rows = _active(document_type, document_id, document_line)
+    if not rows:
+        return Decimal(0)
+    balances_lock({row.balance_id for row in rows})  # same lock order as every other writer
+    target_type, target_id, target_line = target
+    changes = {"document_type": target_type, "document_id": target_id, "document_line": target_line}
+    if customer_node is not None:
+        changes["customer_node"] = customer_node
+    queryset = Reservation.objects.filter(pk__in=[row.pk for row in rows], status=ReservationStatus.ACTIVE)
+    moved = queryset.aggregate(total=Sum("quantity"))["total"] or Decimal(0)
+    queryset.update(**changes)
+    return moved
+
+
+def reserved_quantities(*, document_type: str, document_id: str) -> dict[tuple[str, int], Decimal]:
+    """Active reserved quantity per (document line, article) of a document (a kit
+    line holds its components, each under its own article)."""
+    rows = Reservation.objects.filter(
+        document_type=document_type, document_id=document_id, status=ReservationStatus.ACTIVE,
+    ).values("document_line", "article_id").annotate(total=Sum("quantity")).order_by()
+    return {(row["document_line"], row["article_id"]): row["total"] for row in rows}
+
+
+@transaction.atomic
 def reservations_ship(
     *, document_type: str, document_id: str, customer_node: CustomerNode | None, document_line: str | None = None,
     user=None, shipped_document: tuple[str, str] | None = None,  # noqa: ANN001

@@ -1,0 +1,34 @@
+"""Write use-cases of sales: each one transaction, each transition recorded."""
+
+from .common import LineInput, parties_resolve
+from .deliveries import (
+    DELIVERY_DOCUMENT,
+    delivery_cancel,
+    delivery_create,
+    delivery_pick,
+    delivery_ship,
+)
+from .orders import (
+    ORDER_DOCUMENT,
+    ConfirmResult,
+    credit_exposure,
+    order_backorders_reserve,
+    order_cancel,
+    order_close,
+    order_confirm,
+    order_copy,
+    order_create,
+    order_header_update,
+    order_line_add,
+    order_line_cancel,
+    order_line_change,
+)
+from .quotes import quote_accept, quote_create, quote_refuse, quote_send, quotes_expire
+
+__all__ = [
+    "DELIVERY_DOCUMENT", "ORDER_DOCUMENT", "ConfirmResult", "LineInput", "credit_exposure", "delivery_cancel",
+    "delivery_create", "delivery_pick", "delivery_ship", "order_backorders_reserve", "order_cancel", "order_close",
+    "order_confirm", "order_copy", "order_create", "order_header_update", "order_line_add", "order_line_cancel",
+    "order_line_change", "parties_resolve", "quote_accept", "quote_create", "quote_refuse", "quote_send",
+    "quotes_expire",
+]

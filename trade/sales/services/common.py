@@ -1,0 +1,255 @@
+"""What quotes, orders and deliveries share: parties resolved from the hierarchy,
+line checks, pricing through the engine, the transition table and the history."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Model
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from comptoir.exceptions import InvalidTransition, ValidationFailed
+from pricing.selectors import BasketLine, price_basket
+from trade.models import Article, CustomerNode, DeliveryMode, NodeKind, Packaging, PackagingLevel
+from trade.selectors import customer_node_effective_settings
+
+from ..models import DeliveryState, OrderState, PricedLine, QuoteState, SalesEvent
+
+# One transition table per document: state → the states it may go to.
+ORDER_TRANSITIONS: dict[str, set[str]] = {
+    OrderState.DRAFT: {OrderState.CONFIRMED, OrderState.CANCELLED},
+    OrderState.CONFIRMED: {OrderState.PARTIALLY_DELIVERED, OrderState.DELIVERED, OrderState.CANCELLED,
+                           OrderState.CLOSED},
+    OrderState.PARTIALLY_DELIVERED: {OrderState.DELIVERED, OrderState.CLOSED},
+    OrderState.DELIVERED: {OrderState.CLOSED},
+    OrderState.CLOSED: set(),
+    OrderState.CANCELLED: set(),
+}
+QUOTE_TRANSITIONS: dict[str, set[str]] = {
+    QuoteState.DRAFT: {QuoteState.SENT},
+    QuoteState.SENT: {QuoteState.ACCEPTED, QuoteState.REFUSED, QuoteState.EXPIRED},
+    QuoteState.ACCEPTED: set(),
+    QuoteState.REFUSED: set(),
+    QuoteState.EXPIRED: set(),
+}
+DELIVERY_TRANSITIONS: dict[str, set[str]] = {
+    DeliveryState.PICKING: {DeliveryState.PICKED, DeliveryState.SHIPPED, DeliveryState.CANCELLED},
+    DeliveryState.PICKED: {DeliveryState.SHIPPED, DeliveryState.CANCELLED, DeliveryState.PICKING},
+    DeliveryState.SHIPPED: set(),
+    DeliveryState.CANCELLED: set(),
+}
+_TABLES = {"quote": QUOTE_TRANSITIONS, "order": ORDER_TRANSITIONS, "delivery": DELIVERY_TRANSITIONS}
+
+
+def _user(user):  # noqa: ANN001, ANN202
+    return user if getattr(user, "is_authenticated", False) else None
+
+
+def event_record(document: Model, *, kind: str, message: str = "", user=None,  # noqa: ANN001
+                 from_state: str = "", to_state: str = "", data: dict | None = None) -> SalesEvent:
+    key = document._meta.model_name.replace("sales", "")  # quote, order, delivery
+    return SalesEvent.objects.create(**{key: document}, kind=kind, message=message, user=_user(user),
+                                     from_state=from_state, to_state=to_state, data=data or {})
+
+
+def transition(document: Model, to_state: str, *, user=None, message: str = "") -> None:  # noqa: ANN001
+    """Move a (locked) document to ``to_state`` if its table allows it, and record it."""
+    key = document._meta.model_name.replace("sales", "")
+    from_state = document.state
+    if to_state not in _TABLES[key][from_state]:
+        raise InvalidTransition(
+            _("%(document)s %(number)s cannot go from “%(from)s” to “%(to)s”.") % {
+                "document": document._meta.verbose_name, "number": getattr(document, "display_number", document),
+                "from": document.get_state_display(),
+                "to": dict(document._meta.get_field("state").choices)[to_state]},
+            from_state=from_state, to_state=to_state,
+        )
+    document.state = to_state
+    document.save(update_fields=["state", *(["updated_at"] if hasattr(document, "updated_at") else [])])
+    event_record(document, kind=SalesEvent.Kind.TRANSITION, user=user, from_state=from_state, to_state=to_state,
+                 message=message)
+
+
+# ---------------------------------------------------------------- parties
+
+
+@dataclass(frozen=True)
+class Parties:
+    ordering_node: CustomerNode
+    delivery_node: CustomerNode
+    invoicing_node: CustomerNode
+    salesperson: object | None
+
+
+def parties_resolve(ordering_node: CustomerNode, *, delivery_node: CustomerNode | None = None,
+                    invoicing_node: CustomerNode | None = None) -> Parties:
+    """Delivery and invoicing nodes from the hierarchy (either can be given instead):
+    a store delivered via its platform is delivered to the nearest platform above it;
+    the invoiced node is the inherited one (the node itself by default)."""
+    settings = customer_node_effective_settings(ordering_node)
+    if delivery_node is None:
+        delivery_node = ordering_node
+        if settings.value("delivery_mode") == DeliveryMode.VIA_PLATFORM:
+            platforms = CustomerNode.objects.filter(pk__in=ordering_node.ancestor_ids, kind=NodeKind.PLATFORM)
+            nearest = max(platforms, key=lambda node: node.depth, default=None)
+            delivery_node = nearest or ordering_node
+    if invoicing_node is None:
+        invoicing_node = settings.value("invoicing_node") or ordering_node
+    return Parties(ordering_node, delivery_node, invoicing_node, settings.value("salesperson"))
+
+
+def blocked_nodes(nodes: Iterable[CustomerNode]) -> list[CustomerNode]:
+    """The nodes (or their ancestors) that are blocked or inactive: one query."""
+    nodes = list(nodes)
+    ids = {pk for node in nodes for pk in node.lineage_ids}
+    bad = set(CustomerNode.objects.filter(pk__in=ids).filter(is_blocked=True).values_list("pk", flat=True))
+    inactive = set(CustomerNode.objects.filter(pk__in=[n.pk for n in nodes], is_active=False)
+                   .values_list("pk", flat=True))
+    return [node for node in nodes if inactive & {node.pk} or bad & set(node.lineage_ids)]
+
+
+def customer_check(*nodes: CustomerNode) -> None:
+    refused = blocked_nodes(nodes)
+    if refused:
+        raise ValidationFailed({"customer": [
+            _("Customer %(node)s is blocked (or under a blocked node) or inactive: it cannot order.")
+            % {"node": node} for node in dict.fromkeys(refused)
+        ]})
+
+
+# ---------------------------------------------------------------- lines
+
+
+@dataclass(frozen=True)
+class LineInput:
+    """One line as keyed or received: ``quantity`` in ``packaging_level`` ('' = the
+    article's base unit)."""
+
+    article: Article
+    quantity: Decimal
+    packaging_level: str = ""
+    requested_date: date | None = None
+    caller_unit_price: Decimal | None = None
+    customer_line_reference: str = ""
+
+
+def line_label(position: int, article: Article | None) -> str:
+    if article is None:
+        return _("Line %(position)s") % {"position": position}
+    return _("Line %(position)s (%(article)s)") % {"position": position, "article": article.code}
+
+
+def lines_check(lines: Sequence[tuple[int, LineInput]], *, ordering_node: CustomerNode,
+                today: date | None = None) -> dict[tuple[int, str], Decimal]:
+    """Check lines before anything is saved; every fault names its line and reason.
+    Returns the base units per unit of each (article, packaging level)."""
+    today = today or timezone.localdate()
+    errors: list[str] = []
+    article_ids = {line.article.pk for _position, line in lines}
+    packagings = {(p.article_id, p.level): p.quantity
+                  for p in Packaging.objects.filter(article_id__in=article_ids)}
+    full_cases = bool(customer_node_effective_settings(ordering_node).value("full_cases_only"))
+    sizes: dict[tuple[int, str], Decimal] = {}
+    for position, line in lines:
+        label = line_label(position, line.article)
+        article = line.article
+        if line.quantity is None or line.quantity <= 0:
+            errors.append(_("%(line)s: the quantity must be more than zero.") % {"line": label})
+            continue
+        if not article.is_sellable:
+            errors.append(_("%(line)s: the article is blocked.") % {"line": label})
+            continue
+        level = line.packaging_level or ""
+        if level and (article.pk, level) not in packagings:
+            errors.append(_("%(line)s: the article has no “%(level)s” packaging.")
+                          % {"line": label, "level": PackagingLevel(level).label})
+            continue
+        per_unit = packagings[(article.pk, level)] if level else Decimal(1)
+        sizes[(article.pk, level)] = per_unit
+        if line.requested_date is not None and line.requested_date < today:
+            errors.append(_("%(line)s: the requested date %(date)s is in the past.")
+                          % {"line": label, "date": line.requested_date.strftime("%d/%m/%Y")})
+        case = packagings.get((article.pk, PackagingLevel.CASE))
+        base = line.quantity * per_unit
+        if full_cases and case and level in ("", PackagingLevel.CONSUMER_UNIT) and base % case:
+            errors.append(_("%(line)s: this customer orders full cases only: %(quantity)s is not a multiple "
+                            "of %(case)s.") % {"line": label, "quantity": _q(base), "case": _q(case)})
+        if base != base.quantize(Decimal("0.001")):
+            errors.append(_("%(line)s: too many decimals in the quantity.") % {"line": label})
+    if errors:
+        raise ValidationFailed({"lines": errors})
+    return sizes
+
+
+def _q(value: Decimal) -> str:
+    return f"{value.normalize():f}"
+
+
+def date_check(requested_date: date | None, *, today: date | None = None) -> None:
+    today = today or timezone.localdate()
+    if requested_date is None:
+        raise ValidationFailed({"requested_date": [_("A requested delivery date is required.")]})
+    if requested_date < today:
+        raise ValidationFailed({"requested_date": [
+            _("The requested delivery date %(date)s is in the past.") % {"date": requested_date.strftime("%d/%m/%Y")}
+        ]})
+
+
+def lines_price(lines: Sequence[PricedLine], *, node: CustomerNode, on_date: date) -> dict[int, Decimal | None]:
+    """Price saved-or-not lines through the engine in one basket and write the
+    snapshot on each; returns each line's previous net unit price (by position)."""
+    if not lines:
+        return {}
+    basket = [BasketLine(line_id=line.position, article_id=line.article_id, quantity=line.quantity,
+                         packaging_level=line.packaging_level) for line in lines]
+    result = price_basket(node=node, lines=basket, on_date=on_date)
+    priced = {p.line_id: p for p in result.lines}
+    before: dict[int, Decimal | None] = {}
+    for line in lines:
+        before[line.position] = line.net_unit_price
+        p = priced.get(line.position)
+        line.priced_on = on_date
+        if p is None:  # no gross price: the line stays unpriced and says so
+            line.gross_unit_price = line.net_unit_price = line.cost_unit_price = line.margin_amount = None
+            line.line_amount = Decimal(0)
+            line.free_base_quantity = Decimal(0)
+            line.breakdown = {"unpriced": True}
+            continue
+        line.gross_unit_price = p.gross_unit_price
+        line.net_unit_price = p.net_unit_price
+        line.line_amount = p.line_amount
+        line.cost_unit_price = p.cost_unit_price
+        line.margin_amount = p.margin_amount
+        line.free_base_quantity = p.free_base_quantity
+        line.breakdown = p.to_breakdown()
+    return before
+
+
+def line_fill(line: PricedLine, data: LineInput, *, position: int, per_unit: Decimal) -> PricedLine:
+    article = data.article
+    line.position = position
+    line.article = article
+    line.packaging_level = data.packaging_level or ""
+    line.quantity = data.quantity
+    line.unit = data.packaging_level or article.base_unit
+    line.base_units_per_unit = per_unit
+    line.base_quantity = data.quantity * per_unit
+    line.requested_date = data.requested_date
+    line.vat_rate = Decimal(article.vat_rate)
+    line.caller_unit_price = data.caller_unit_price
+    if hasattr(line, "customer_line_reference"):
+        line.customer_line_reference = data.customer_line_reference
+    return line
+
+
+def unpriced_check(lines: Sequence[PricedLine]) -> None:
+    missing = [line for line in lines if line.net_unit_price is None]
+    if missing:
+        raise ValidationFailed({"lines": [
+            _("%(line)s: no price for this customer (no price list line valid on the date).")
+            % {"line": line_label(line.position, line.article)} for line in missing
+        ]})

@@ -1,0 +1,192 @@
+"""Deliveries: take what an order holds, pick it, ship it.
+
+Creating a delivery hands the order lines' reservations to the delivery lines (same
+lots, same places); picking records what was found (a short pick gives the rest
+back); shipping posts the stock moves with lots and serials through
+``logistics.reservations_ship`` and updates the order. Shipping twice ships once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from comptoir.exceptions import DomainError, InvalidTransition, ValidationFailed
+from comptoir.numbering import number_next_gap_tolerant
+from logistics.services.reservations import (
+    reservations_reassign,
+    reservations_release,
+    reservations_ship,
+    reserved_quantities,
+)
+from trade.models import BackorderPolicy
+
+from ..models import (
+    Delivery,
+    DeliveryLine,
+    DeliveryState,
+    OrderState,
+    SalesEvent,
+    SalesOrder,
+    SalesOrderLine,
+)
+from .common import event_record, line_label, transition
+from .orders import ORDER_DOCUMENT, _locked, _open_lines, _reserve, _state_follow
+from .stock import held_units, units_release
+
+DELIVERY_DOCUMENT = "sales.delivery"
+DELIVERY_PREFIX = "BL"
+
+
+def _locked_delivery(delivery: Delivery) -> Delivery:
+    return Delivery.objects.select_for_update(of=("self",)).select_related("order", "delivery_node").get(
+        pk=delivery.pk)
+
+
+@transaction.atomic
+def delivery_create(order: SalesOrder, *, planned_date: date | None = None, user=None) -> Delivery:  # noqa: ANN001
+    """A delivery of everything the order holds now (backorders are tried again
+    first). Refused when nothing is reserved."""
+    order = _locked(order)
+    if order.state not in (OrderState.CONFIRMED, OrderState.PARTIALLY_DELIVERED):
+        raise InvalidTransition(_("Only a confirmed order can be delivered (this one is %(state)s).")
+                                % {"state": order.get_state_display()})
+    lines = _open_lines(order)
+    if order.backorder_policy == BackorderPolicy.BACKORDER:
+        _reserve(order, lines, user=user)
+    held = reserved_quantities(document_type=ORDER_DOCUMENT, document_id=str(order.pk))
+    to_pick = [(line, held_units(held, line)) for line in lines]
+    to_pick = [(line, units) for line, units in to_pick if units > 0]
+    if not to_pick:
+        raise DomainError(_("Nothing is reserved for order %(order)s: there is nothing to deliver yet.")
+                          % {"order": order.display_number}, code="nothing_to_deliver")
+    delivery = Delivery.objects.create(
+        number=number_next_gap_tolerant(prefix=DELIVERY_PREFIX, on_date=timezone.localdate()),
+        order=order, warehouse=order.warehouse, delivery_node=order.delivery_node,
+        planned_date=planned_date or max(order.requested_date, timezone.localdate()),
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+    for line, units in to_pick:
+        delivery_line = DeliveryLine.objects.create(delivery=delivery, order_line=line, article=line.article,
+                                                    quantity=units)
+        reservations_reassign(source=(ORDER_DOCUMENT, str(order.pk), str(line.pk)),
+                              target=(DELIVERY_DOCUMENT, str(delivery.pk), str(delivery_line.pk)))
+    event_record(delivery, kind=SalesEvent.Kind.TRANSITION, user=user, to_state=DeliveryState.PICKING,
+                 message=_("Created from order %(order)s.") % {"order": order.display_number})
+    event_record(order, kind=SalesEvent.Kind.CHANGE, user=user,
+                 message=_("Delivery %(delivery)s created.") % {"delivery": delivery.number})
+    return delivery
+
+
+@transaction.atomic
+def delivery_pick(delivery: Delivery, *, picked: Mapping[int, Decimal], user=None) -> Delivery:  # noqa: ANN001
+    """Record the quantities picked per delivery line id (lines not given: picked in
+    full). A short pick is allowed and recorded; it is given back when shipping."""
+    delivery = _locked_delivery(delivery)
+    if delivery.state not in (DeliveryState.PICKING, DeliveryState.PICKED):
+        raise InvalidTransition(_("Delivery %(number)s is %(state)s: picking is over.")
+                                % {"number": delivery.number, "state": delivery.get_state_display()})
+    lines = {line.pk: line for line in delivery.lines.select_related("article", "order_line")}
+    errors = []
+    unknown = set(picked) - set(lines)
+    if unknown:
+        errors.append(_("Unknown delivery lines: %(ids)s.") % {"ids": ", ".join(map(str, sorted(unknown)))})
+    for pk, quantity in picked.items():
+        line = lines.get(pk)
+        if line is None:
+            continue
+        if quantity is None or quantity < 0 or quantity > line.quantity:
+            errors.append(_("%(line)s: the picked quantity must be between 0 and %(max)s.") % {
+                "line": line_label(line.order_line.position, line.article), "max": line.quantity})
+    if errors:
+        raise ValidationFailed({"lines": errors})
+    shorts = []
+    for pk, line in lines.items():
+        line.picked_quantity = picked.get(pk, line.quantity)
+        line.save(update_fields=["picked_quantity"])
+        if line.picked_quantity < line.quantity:
+            shorts.append(_("%(line)s: %(picked)s picked of %(quantity)s.") % {
+                "line": line_label(line.order_line.position, line.article), "picked": line.picked_quantity,
+                "quantity": line.quantity})
+    if delivery.state == DeliveryState.PICKING:
+        transition(delivery, DeliveryState.PICKED, user=user, message=" ".join(shorts))
+    else:
+        event_record(delivery, kind=SalesEvent.Kind.CHANGE, user=user,
+                     message=_("Picked quantities changed. %(shorts)s") % {"shorts": " ".join(shorts)})
+    return delivery
+
+
+@transaction.atomic
+def delivery_ship(delivery: Delivery, *, user=None) -> Delivery:  # noqa: ANN001
+    """Ship: short picks go back to stock, the rest leaves with its lots and serials
+    (stock moves out, traceable to the delivered store), the order line counts it
+    delivered; what the order still misses stays as backorder or is cut, per the
+    customer's rule. Idempotent: a shipped delivery is returned as it is."""
+    delivery = _locked_delivery(delivery)
+    if delivery.state == DeliveryState.SHIPPED:
+        return delivery
+    if delivery.state not in (DeliveryState.PICKING, DeliveryState.PICKED):
+        raise InvalidTransition(_("Delivery %(number)s is %(state)s: it cannot ship.")
+                                % {"number": delivery.number, "state": delivery.get_state_display()})
+    order = _locked(delivery.order)
+    lines = list(delivery.lines.select_related("article", "order_line__article"))
+    for line in lines:
+        picked = line.quantity if line.picked_quantity is None else line.picked_quantity
+        if picked < line.quantity:
+            units_release(document_type=DELIVERY_DOCUMENT, document_id=str(delivery.pk), line_key=str(line.pk),
+                          line=line.order_line, units=line.quantity - picked)
+        line.picked_quantity = picked
+        line.shipped_quantity = picked
+    DeliveryLine.objects.bulk_update(lines, ["picked_quantity", "shipped_quantity"])
+    reservations_ship(document_type=DELIVERY_DOCUMENT, document_id=str(delivery.pk),
+                      customer_node=order.ordering_node, user=user,
+                      shipped_document=(DELIVERY_DOCUMENT, delivery.number))
+    delivery.shipped_at = timezone.now()
+    delivery.save(update_fields=["shipped_at"])
+    transition(delivery, DeliveryState.SHIPPED, user=user)
+    order_lines = {line.order_line_id: line.order_line for line in lines}
+    for line in lines:
+        order_line = order_lines[line.order_line_id]
+        order_line.delivered_quantity += line.shipped_quantity
+    SalesOrderLine.objects.bulk_update(order_lines.values(), ["delivered_quantity"])
+    if order.backorder_policy == BackorderPolicy.CUT:
+        for order_line in _open_lines(order):
+            if order_line.remaining and not _in_open_delivery(order_line):
+                reservations_release(document_type=ORDER_DOCUMENT, document_id=str(order.pk),
+                                     document_line=str(order_line.pk))
+                cut = order_line.remaining
+                order_line.cut_quantity += cut
+                order_line.save(update_fields=["cut_quantity"])
+                event_record(order, kind=SalesEvent.Kind.STOCK, user=user,
+                             message=_("%(line)s: %(cut)s not shipped, cut.") % {
+                                 "line": line_label(order_line.position, order_line.article), "cut": cut})
+    event_record(order, kind=SalesEvent.Kind.CHANGE, user=user,
+                 message=_("Delivery %(delivery)s shipped.") % {"delivery": delivery.number})
+    _state_follow(order, user=user)
+    return delivery
+
+
+def _in_open_delivery(line: SalesOrderLine) -> bool:
+    return line.delivery_lines.filter(delivery__state__in=(DeliveryState.PICKING, DeliveryState.PICKED)).exists()
+
+
+@transaction.atomic
+def delivery_cancel(delivery: Delivery, *, user=None) -> Delivery:  # noqa: ANN001
+    """A delivery not shipped gives its reservations back to the order lines."""
+    delivery = _locked_delivery(delivery)
+    if delivery.state not in (DeliveryState.PICKING, DeliveryState.PICKED):
+        raise InvalidTransition(_("Delivery %(number)s is %(state)s: it cannot be cancelled.")
+                                % {"number": delivery.number, "state": delivery.get_state_display()})
+    order = delivery.order
+    for line in delivery.lines.all():
+        reservations_reassign(source=(DELIVERY_DOCUMENT, str(delivery.pk), str(line.pk)),
+                              target=(ORDER_DOCUMENT, str(order.pk), str(line.order_line_id)))
+    transition(delivery, DeliveryState.CANCELLED, user=user)
+    event_record(order, kind=SalesEvent.Kind.CHANGE, user=user,
+                 message=_("Delivery %(delivery)s cancelled.") % {"delivery": delivery.number})
+    return delivery
