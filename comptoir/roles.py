@@ -158,6 +158,16 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
+# sales (trade.sales): sales staff key quotes and orders and start deliveries; the
+# warehouse picks and ships them; accounting reads everything.
+_SALES_DOCUMENTS = ("sales.quote", "sales.quoteline", "sales.salesorder", "sales.salesorderline")
+_DELIVERIES = ("sales.delivery", "sales.deliveryline")
+ROLE_PERMISSIONS[SALES].update({**dict.fromkeys(_SALES_DOCUMENTS + _DELIVERIES, EDIT), "sales.salesevent": VIEW})
+ROLE_PERMISSIONS[WAREHOUSE].update({**dict.fromkeys(_SALES_DOCUMENTS + ("sales.salesevent",), VIEW),
+                                    **dict.fromkeys(_DELIVERIES, EDIT)})
+ROLE_PERMISSIONS[ACCOUNTING].update(dict.fromkeys(_SALES_DOCUMENTS + _DELIVERIES + ("sales.salesevent",), VIEW))
+ROLE_PERMISSIONS[PURCHASING].update(dict.fromkeys(("sales.salesorder", "sales.salesorderline"), VIEW))
+
 def roles_sync() -> None:
     """Create the role groups and set their permissions; the admin role gets all."""
     all_permissions = Permission.objects.select_related("content_type")
