@@ -198,7 +198,7 @@ def order_line_change(line: SalesOrderLine, *, quantity: Decimal | None = None,
         lines_check([(line.position, data)], ordering_node=order.ordering_node)
         new_base = quantity * line.base_units_per_unit
         floor = line.delivered_quantity + _in_deliveries(line)
-        if new_base + line.free_base_quantity < floor and new_base < floor:
+        if new_base + line.free_base_quantity < floor:
             raise ValidationFailed({"lines": [
                 _("%(line)s: %(quantity)s is less than what is delivered or being picked (%(floor)s base units).")
                 % {"line": label, "quantity": quantity, "floor": floor}]})
@@ -215,6 +215,8 @@ def order_line_change(line: SalesOrderLine, *, quantity: Decimal | None = None,
     event_record(order, kind=SalesEvent.Kind.CHANGE, user=user, message=_("%(line)s changed.") % {"line": label},
                  data={"before": before, "after": {"quantity": str(line.quantity),
                                                    "requested_date": str(line.requested_date)}})
+    if order.state != OrderState.DRAFT:
+        _state_follow(order, user=user)
     return line
 
 
