@@ -25,6 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from logistics.demo import stock_demo_exists, stock_demo_reset, stock_demo_seed
+from trade.sales.demo import sales_demo_exists, sales_demo_reset, sales_demo_seed
 from pricing.demo import (
     MasterDataMissing,
     pricing_demo_exists,
@@ -88,7 +89,7 @@ class Command(BaseCommand):
                 self.stdout.write("Deleting the trade master data and the pricing data…")
                 # Pricing rows first: they point to master data, and deleting them by
                 # table is faster than letting the master data reset chase them row by row.
-                deleted = stock_demo_reset() + pricing_demo_reset() + demo_data_reset()
+                deleted = sales_demo_reset() + stock_demo_reset() + pricing_demo_reset() + demo_data_reset()
                 master = {f"{model._meta.app_label}.{model.__name__}" for model in MASTER_DATA_MODELS}
                 dependents = {label: count for label, count in deleted.items() if label not in master}
                 self.stdout.write(f"  {sum(deleted.values()):,} rows deleted")
@@ -100,7 +101,7 @@ class Command(BaseCommand):
             users_seconds = time.perf_counter() - users_started
             if demo_data_exists():
                 present = demo_data_counts()
-                if pricing_demo_exists() and stock_demo_exists():
+                if pricing_demo_exists() and stock_demo_exists() and sales_demo_exists():
                     self.stdout.write(
                         f"Demo data already present ({present['CustomerNode']} customer nodes, "
                         f"{present['Article']} articles): nothing seeded. Use --reset to seed again"
@@ -115,6 +116,8 @@ class Command(BaseCommand):
                         counts = self._seed_pricing(today=today, owner=users["ventes"])
                     if not stock_demo_exists():
                         counts |= stock_demo_seed(today=today, user=users["entrepot"], log=self.stdout.write).counts
+                    if not sales_demo_exists():
+                        counts |= sales_demo_seed(today=today, user=users["ventes"], log=self.stdout.write).counts
             else:
                 self.stdout.write(f"Seeding the demo data at scale {scale}, dated {today}…")
                 # Password hashing (PBKDF2) dominates small scales: show it apart.
@@ -122,6 +125,7 @@ class Command(BaseCommand):
                 result = demo_data_seed(scale=scale, salesperson=users["ventes"], log=self.stdout.write)
                 counts = {**result.counts, **self._seed_pricing(today=today, owner=users["ventes"])}
                 counts |= stock_demo_seed(today=today, user=users["entrepot"], log=self.stdout.write).counts
+                counts |= sales_demo_seed(today=today, user=users["ventes"], log=self.stdout.write).counts
         elapsed = time.perf_counter() - started
         if counts:
             self.stdout.write(self.style.SUCCESS(f"Seeded {sum(counts.values()):,} rows in {elapsed:.1f} s:"))
