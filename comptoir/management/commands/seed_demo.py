@@ -25,7 +25,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from logistics.demo import stock_demo_exists, stock_demo_reset, stock_demo_seed
-from trade.sales.demo import sales_demo_exists, sales_demo_reset, sales_demo_seed
 from pricing.demo import (
     MasterDataMissing,
     pricing_demo_exists,
@@ -41,6 +40,7 @@ from trade.demo import (
     demo_data_seed,
     demo_users_sync,
 )
+from trade.sales.demo import sales_demo_exists, sales_demo_reset, sales_demo_seed
 
 DEMO_URL = "http://127.0.0.1:8000"
 MAX_SCALE = 1000
