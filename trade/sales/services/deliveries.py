@@ -35,6 +35,7 @@ from ..models import (
     SalesOrder,
     SalesOrderLine,
 )
+from ..signals import delivery_shipped
 from .common import event_record, line_label, transition
 from .orders import ORDER_DOCUMENT, _locked, _open_lines, _reserve, _state_follow
 from .stock import held_units, units_release
@@ -168,6 +169,7 @@ def delivery_ship(delivery: Delivery, *, user=None) -> Delivery:  # noqa: ANN001
     event_record(order, kind=SalesEvent.Kind.CHANGE, user=user,
                  message=_("Delivery %(delivery)s shipped.") % {"delivery": delivery.number})
     _state_follow(order, user=user)
+    delivery_shipped.send(sender=Delivery, delivery=delivery)
     return delivery
 
 

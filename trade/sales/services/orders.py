@@ -39,6 +39,7 @@ from ..models import (
     SalesOrder,
     SalesOrderLine,
 )
+from ..signals import order_confirmed
 from .common import (
     LineInput,
     customer_check,
@@ -328,6 +329,7 @@ def order_confirm(order: SalesOrder, *, user=None) -> ConfirmResult:  # noqa: AN
     order.save(update_fields=["number", "confirmed_at", "backorder_policy", "updated_at"])
     transition(order, OrderState.CONFIRMED, user=user)
     result.short_lines = _reserve(order, lines, user=user)
+    order_confirmed.send(sender=SalesOrder, order=order, result=result)
     return result
 
 
