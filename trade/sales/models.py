@@ -123,6 +123,10 @@ class PricedLine(models.Model):
         _("price sent by the customer"), null=True, blank=True, **UNIT_PRICE_FIELD,
         help_text=_("Compared with ours, never used."),
     )
+    caller_price_flagged = models.BooleanField(
+        _("price mismatch"), default=False,
+        help_text=_("The customer's price differs from ours beyond the agreed tolerance."),
+    )
 
     class Meta:
         abstract = True
@@ -183,6 +187,10 @@ class SalesOrder(SalesDocument):
     quote = models.OneToOneField(Quote, verbose_name=_("quote"), null=True, blank=True,
                                  on_delete=models.PROTECT, related_name="order")
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    source = models.CharField(
+        _("source"), max_length=60, blank=True,
+        help_text=_("The document it came from in another system, e.g. the EDI message."),
+    )
     backorder_policy = models.CharField(
         _("short lines"), max_length=20, blank=True,
         help_text=_("Taken from the customer at confirmation: keep as backorder or cut."),

@@ -253,3 +253,14 @@ def unpriced_check(lines: Sequence[PricedLine]) -> None:
             _("%(line)s: no price for this customer (no price list line valid on the date).")
             % {"line": line_label(line.position, line.article)} for line in missing
         ]})
+
+
+def caller_price_off(line: PricedLine, *, tolerance_percent: Decimal = Decimal(0)) -> bool:
+    """Does the price the customer sent differ from ours by more than the tolerance
+    (in % of ours)? An unpriced line with a customer price is off."""
+    if line.caller_unit_price is None:
+        return False
+    if line.net_unit_price is None:
+        return True
+    gap = abs(line.caller_unit_price - line.net_unit_price)
+    return gap > line.net_unit_price * tolerance_percent / 100

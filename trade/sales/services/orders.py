@@ -42,6 +42,7 @@ from ..models import (
 from ..signals import order_confirmed
 from .common import (
     LineInput,
+    caller_price_off,
     customer_check,
     date_check,
     event_record,
@@ -90,10 +91,13 @@ def order_create(
     *, ordering_node: CustomerNode, lines: Sequence[LineInput], requested_date: date,
     delivery_node: CustomerNode | None = None, invoicing_node: CustomerNode | None = None,
     customer_reference: str = "", origin: str = OrderOrigin.BACK_OFFICE, warehouse: Warehouse | None = None,
-    salesperson=None, notes: str = "", user=None, quote=None,  # noqa: ANN001
+    salesperson=None, notes: str = "", user=None, quote=None, source: str = "",  # noqa: ANN001
+    price_tolerance_percent: Decimal = Decimal(0),
 ) -> SalesOrder:
     """A draft order with its lines priced by the engine. Every line is checked
-    first: one bad line refuses the whole order, naming the line and the reason."""
+    first: one bad line refuses the whole order, naming the line and the reason.
+    A price sent by the customer is only compared: beyond ``price_tolerance_percent``
+    of ours the line is flagged."""
     date_check(requested_date)
     customer_check(ordering_node)
     parties = parties_resolve(ordering_node, delivery_node=delivery_node, invoicing_node=invoicing_node)
@@ -103,12 +107,14 @@ def order_create(
         ordering_node=ordering_node, delivery_node=parties.delivery_node, invoicing_node=parties.invoicing_node,
         customer_reference=customer_reference, requested_date=requested_date, origin=origin,
         warehouse=warehouse or default_warehouse(), salesperson=salesperson or parties.salesperson, notes=notes,
-        created_by=user if getattr(user, "is_authenticated", False) else None, quote=quote,
+        created_by=user if getattr(user, "is_authenticated", False) else None, quote=quote, source=source,
     )
     rows = [line_fill(SalesOrderLine(order=order), data, position=position,
                       per_unit=sizes[(data.article.pk, data.packaging_level or "")])
             for position, data in numbered]
     lines_price(rows, node=ordering_node, on_date=timezone.localdate())
+    for row in rows:
+        row.caller_price_flagged = caller_price_off(row, tolerance_percent=price_tolerance_percent)
     SalesOrderLine.objects.bulk_create(rows)
     _total_refresh(order)
     event_record(order, kind=SalesEvent.Kind.TRANSITION, user=user, to_state=OrderState.DRAFT,
