@@ -7,7 +7,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DJANGO_SETTINGS_MODULE=comptoir.settings.prod
 
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libpq5 gettext \
+ && apt-get install -y --no-install-recommends libpq5 gettext libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --create-home --uid 1000 comptoir
 

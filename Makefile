@@ -18,14 +18,17 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## make demo: install, migrate SQLite, seed demo data, print the login, serve on :8000
+## make demo: install (with the Debian libraries the PDFs need), migrate SQLite, seed demo data,
+## print the login, serve on :8000
 demo: $(STAMP)
+	scripts/test-services.sh install-pdf
 	mkdir -p var
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --scale $(SCALE)
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-## make test: Debian packages when missing, throwaway PostgreSQL + Redis, pytest, stop
+## make test: Debian packages when missing (PostgreSQL, Redis, Chromium, the PDF libraries),
+## throwaway PostgreSQL + Redis, pytest, stop
 test: $(STAMP)
 	scripts/test-services.sh install
 	set -a; eval "$$(scripts/test-services.sh start)"; set +a; \

@@ -12,4 +12,6 @@ urlpatterns = [
     path("", include("trade.api.urls")),
     path("", include("pricing.api.urls")),
     path("", include("logistics.api.urls")),
+    path("", include("trade.sales.api.urls")),
+    path("", include("edi.api.urls")),
 ]

@@ -19,4 +19,6 @@ urlpatterns = [
     path("", include("trade.urls")),
     path("pricing/", include("pricing.urls")),
     path("", include("logistics.urls")),
+    path("edi/", include("edi.urls")),
+    path("sales/", include("trade.sales.urls")),
 ]

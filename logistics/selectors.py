@@ -411,3 +411,76 @@ def replenishment_suggestions(*, warehouse: Warehouse, on_date: date, weeks: int
 
 def locations_of(warehouse: Warehouse) -> QuerySet[Location]:
     return Location.objects.filter(warehouse=warehouse, is_active=True).order_by("picking_order", "code")
+
+
+@dataclass(frozen=True)
+class PreviewPick:
+    """One pick of a FEFO preview: what would be reserved from one lot (or serial)."""
+
+    article_id: int
+    quantity: Decimal
+    lot_number: str | None = None
+    expiry_date: date | None = None
+    expiry_kind: str | None = None  # "dlc" / "ddm"
+    serial_number: str | None = None
+    is_past_ddm: bool = False
+
+
+@dataclass(frozen=True)
+class FefoPreview:
+    """What a reservation would take now, without taking it. ``plan`` is the engine's
+    own plan (an ``AllocationPlan``, or a ``KitPlan`` whose components each have one):
+    callers word its shortfall for people; ``picks`` flattens it (kit components
+    included)."""
+
+    plan: object  # logistics.allocation.AnyPlan
+    picks: tuple[PreviewPick, ...]
+    quantity_requested: Decimal
+    quantity_allocated: Decimal
+    quantity_short: Decimal
+    shortfall_reasons: tuple[str, ...] = ()  # ShortfallReason values, in the engine's order
+
+
+_INHERITED = object()  # fefo_preview: read the minimum shelf life from the customer node
+
+
+def fefo_preview(article: Article, quantity: Decimal, *, warehouse: Warehouse,
+                 customer_node: CustomerNode | None, delivery_date: date,
+                 min_shelf_life: object = _INHERITED) -> FefoPreview | None:
+    """The lots (and dates) FEFO would reserve for ``quantity`` base units of
+    ``article`` (kits: kits) in ``warehouse`` for this customer's minimum remaining
+    shelf life at ``delivery_date`` — what order entry shows before confirming.
+
+    Read-only: the same unlocked snapshot as the optimistic pass of ``stock_reserve``
+    (no row locks, no writes), so it can differ from what confirmation reserves if
+    stock moves in between. ``None`` when the quantity cannot be allocated at all
+    (zero, or not whole for a serial-tracked article or a kit). A caller previewing
+    many lines for one customer may pass ``min_shelf_life`` (``min_shelf_life_of``'s
+    answer, ``None`` included) to read the hierarchy once."""
+    # Imported here: the reservation services import this module (balance_read).
+    from . import allocation as engine
+    from .services.reservations import ReserveLine, _demand_lines, min_shelf_life_of, snapshot_lock
+
+    if quantity is None or quantity <= 0:
+        return None
+    try:
+        demand, article_ids = _demand_lines(
+            [ReserveLine(line_id="preview", article=article, quantity=quantity)],
+            delivery_date=delivery_date, allow_past_ddm=False,
+            min_shelf_life=min_shelf_life_of(customer_node) if min_shelf_life is _INHERITED else min_shelf_life,
+        )
+        snapshot, _balances, _serials = snapshot_lock(article_ids, warehouse=warehouse, lock=False)
+        plan = engine.allocate_lines(demand, snapshot).plans[0]
+    except engine.InvalidAllocationInput:
+        return None
+    subplans = [c.plan for c in plan.components] if isinstance(plan, engine.KitPlan) else [plan]
+    picks = tuple(
+        PreviewPick(article_id=sub.article_id, quantity=pick.quantity, lot_number=pick.lot_number,
+                    expiry_date=pick.expiry_date, expiry_kind=pick.expiry_kind.value if pick.expiry_kind else None,
+                    serial_number=pick.serial_number, is_past_ddm=pick.is_past_ddm)
+        for sub in subplans for pick in sub.picks
+    )
+    reasons = tuple(dict.fromkeys(detail.reason.value for sub in subplans for detail in sub.shortfall))
+    return FefoPreview(plan=plan, picks=picks, quantity_requested=plan.quantity_requested,
+                       quantity_allocated=plan.quantity_allocated, quantity_short=plan.quantity_short,
+                       shortfall_reasons=reasons)

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Throwaway PostgreSQL and Redis on loopback for the test suite.
-#   scripts/test-services.sh install   install PostgreSQL, Redis, Chromium from Debian when missing
+#   scripts/test-services.sh install   install PostgreSQL, Redis, Chromium and the PDF libraries from
+#                                      Debian when missing
+#   scripts/test-services.sh install-pdf   only the PDF libraries (make demo)
 #   scripts/test-services.sh start     start both (idempotent), print the env to use
 #   scripts/test-services.sh stop      stop both and delete their data
 set -euo pipefail
@@ -10,6 +12,9 @@ REDIS_PORT="${COMPTOIR_REDIS_PORT:-63799}"
 RUN_DIR="${COMPTOIR_RUN_DIR:-/tmp/comptoir-test-services}"
 PG_DATA="$RUN_DIR/pgdata"
 PG_USER=comptoir
+# WeasyPrint (delivery notes, quotes) loads Pango at run time and needs a font; the
+# print stylesheet asks for DejaVu Sans.
+PDF_PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -21,17 +26,37 @@ pg_bin() {
   return 1
 }
 
+apt_install() {
+  [ "$#" -gt 0 ] || return 0
+  echo "Installing from Debian: $*"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+# The Debian packages among the arguments that are not installed (none when this is
+# not a Debian system: nothing can be installed there, and nothing is guessed).
+debian_missing() {
+  command -v dpkg-query >/dev/null || return 0
+  local package
+  for package in "$@"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || echo "$package"
+  done
+}
+
 install() {
   local missing=()
   pg_bin >/dev/null || missing+=(postgresql)
   command -v redis-server >/dev/null || missing+=(redis-server)
   command -v chromium >/dev/null || missing+=(chromium)
-  if [ "${#missing[@]}" -gt 0 ]; then
-    echo "Installing from Debian: ${missing[*]}"
-    as_root apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends \
-      "${missing[@]}" fonts-dejavu-core >/dev/null
-  fi
+  # The PDF libraries, and the font Chromium needs too.
+  # shellcheck disable=SC2207  # package names have no spaces
+  missing+=($(debian_missing "${PDF_PACKAGES[@]}"))
+  apt_install "${missing[@]}"
+}
+
+install_pdf() {
+  # shellcheck disable=SC2046  # package names have no spaces
+  apt_install $(debian_missing "${PDF_PACKAGES[@]}")
 }
 
 # PostgreSQL refuses to run as root: when we are root, run it as the 'postgres'
@@ -77,7 +102,8 @@ stop() {
 
 case "${1:-}" in
   install) install ;;
+  install-pdf) install_pdf ;;
   start) start ;;
   stop) stop ;;
-  *) echo "usage: $0 install|start|stop" >&2; exit 2 ;;
+  *) echo "usage: $0 install|install-pdf|start|stop" >&2; exit 2 ;;
 esac

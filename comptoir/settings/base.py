@@ -172,7 +172,16 @@ LOGGING = {
 
 CELERY_BEAT_SCHEDULE = {
     "expire-contracts-daily": {"task": "pricing.expire_contracts", "schedule": 60 * 60 * 6},
+    "edi-poll-directories": {"task": "edi.poll_directories", "schedule": 60},
+    "edi-process-pending": {"task": "edi.process_pending", "schedule": 60 * 5},
 }
+
+# EDI gateway: our AS2 identity (the key and certificate files live outside the
+# repository), and after how many hours an unacknowledged outbound interchange is late.
+COMPTOIR_AS2_ID = os.environ.get("COMPTOIR_AS2_ID", "")
+COMPTOIR_AS2_KEY_FILE = os.environ.get("COMPTOIR_AS2_KEY_FILE", "")
+COMPTOIR_AS2_CERT_FILE = os.environ.get("COMPTOIR_AS2_CERT_FILE", "")
+EDI_UNACKNOWLEDGED_HOURS = int(os.environ.get("EDI_UNACKNOWLEDGED_HOURS", "24"))
 
 # A shared cache (Redis in production) keeps API idempotency keys across processes;
 # without CACHE_URL each process has its own memory cache (demo, tests).

@@ -280,3 +280,18 @@ def test_quote_expiry_and_refusal(shop, line, today, tomorrow):  # noqa: ANN001
     other.refresh_from_db()
     assert other.state == QuoteState.REFUSED
     assert list(other.events.values_list("to_state", flat=True)) == ["draft", "sent", "refused"]
+
+
+def test_an_accepted_quote_keeps_its_prices(shop, line, tomorrow):  # noqa: ANN001
+    from pricing.models import PriceListItem
+    from trade.sales.services import order_confirm, quote_accept, quote_create, quote_send
+
+    plain = shop["plain"]
+    quote = quote_send(quote_create(ordering_node=shop["store"], requested_date=tomorrow, lines=[line(plain, 10)]))
+    PriceListItem.objects.filter(article=plain).update(unit_price=Decimal("1.5000"))  # prices rise after the quote
+    order = quote_accept(quote)
+    order_confirm(order)
+    order_line = order.lines.get()
+    assert order_line.net_unit_price == Decimal("1.2000") and order_line.line_amount == Decimal("12.00")
+    assert order_line.breakdown["quote"]["engine_net_unit_price"] == "1.5000"
+    assert not order_line.price_changed

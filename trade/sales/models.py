@@ -223,6 +223,10 @@ class SalesOrderLine(PricedLine):
         _("net price when keyed"), null=True, blank=True, **UNIT_PRICE_FIELD,
         help_text=_("Set when confirmation found a different price: the one shown when the line was keyed."),
     )
+    quoted_unit_price = models.DecimalField(
+        _("quoted net price"), null=True, blank=True, **UNIT_PRICE_FIELD,
+        help_text=_("The net price of the accepted quote this line comes from: it is kept."),
+    )
     delivered_quantity = models.DecimalField(_("delivered (base units)"), default=ZERO, **QUANTITY_FIELD)
     cut_quantity = models.DecimalField(_("cut (base units)"), default=ZERO, **QUANTITY_FIELD)
     customer_line_reference = models.CharField(_("customer line number"), max_length=35, blank=True)

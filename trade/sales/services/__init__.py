@@ -22,6 +22,7 @@ from .orders import (
     order_line_add,
     order_line_cancel,
     order_line_change,
+    order_lines_add,
 )
 from .quotes import quote_accept, quote_create, quote_refuse, quote_send, quotes_expire
 
@@ -29,6 +30,6 @@ __all__ = [
     "DELIVERY_DOCUMENT", "ORDER_DOCUMENT", "ConfirmResult", "LineInput", "credit_exposure", "delivery_cancel",
     "delivery_create", "delivery_pick", "delivery_ship", "order_backorders_reserve", "order_cancel", "order_close",
     "order_confirm", "order_copy", "order_create", "order_header_update", "order_line_add", "order_line_cancel",
-    "order_line_change", "parties_resolve", "quote_accept", "quote_create", "quote_refuse", "quote_send",
+    "order_line_change", "order_lines_add", "parties_resolve", "quote_accept", "quote_create", "quote_refuse", "quote_send",
     "quotes_expire",
 ]

@@ -8,14 +8,15 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Model
+from django.db.models import Model, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from comptoir.exceptions import InvalidTransition, ValidationFailed
+from comptoir.money import QUANTITY_PLACES, round_amount
 from pricing.selectors import BasketLine, price_basket
 from trade.models import Article, CustomerNode, DeliveryMode, NodeKind, Packaging, PackagingLevel
-from trade.selectors import customer_node_effective_settings
+from trade.selectors import EffectiveSettings, customer_node_effective_settings
 
 from ..models import DeliveryState, OrderState, PricedLine, QuoteState, SalesEvent
 
@@ -83,6 +84,8 @@ class Parties:
     delivery_node: CustomerNode
     invoicing_node: CustomerNode
     salesperson: object | None
+    # The ordering node's effective settings, read here once: callers reuse them.
+    settings: EffectiveSettings | None = None
 
 
 def parties_resolve(ordering_node: CustomerNode, *, delivery_node: CustomerNode | None = None,
@@ -99,16 +102,18 @@ def parties_resolve(ordering_node: CustomerNode, *, delivery_node: CustomerNode 
             delivery_node = nearest or ordering_node
     if invoicing_node is None:
         invoicing_node = settings.value("invoicing_node") or ordering_node
-    return Parties(ordering_node, delivery_node, invoicing_node, settings.value("salesperson"))
+    return Parties(ordering_node, delivery_node, invoicing_node, settings.value("salesperson"), settings)
 
 
 def blocked_nodes(nodes: Iterable[CustomerNode]) -> list[CustomerNode]:
     """The nodes (or their ancestors) that are blocked or inactive: one query."""
     nodes = list(nodes)
     ids = {pk for node in nodes for pk in node.lineage_ids}
-    bad = set(CustomerNode.objects.filter(pk__in=ids).filter(is_blocked=True).values_list("pk", flat=True))
-    inactive = set(CustomerNode.objects.filter(pk__in=[n.pk for n in nodes], is_active=False)
-                   .values_list("pk", flat=True))
+    own = {node.pk for node in nodes}
+    rows = CustomerNode.objects.filter(Q(pk__in=ids, is_blocked=True) | Q(pk__in=own, is_active=False))
+    flags = list(rows.values_list("pk", "is_blocked", "is_active"))
+    bad = {pk for pk, blocked, _active in flags if blocked}
+    inactive = {pk for pk, _blocked, active in flags if not active and pk in own}
     return [node for node in nodes if inactive & {node.pk} or bad & set(node.lineage_ids)]
 
 
@@ -135,6 +140,7 @@ class LineInput:
     requested_date: date | None = None
     caller_unit_price: Decimal | None = None
     customer_line_reference: str = ""
+    quoted_unit_price: Decimal | None = None  # from an accepted quote: kept whatever the engine says
 
 
 def line_label(position: int, article: Article | None) -> str:
@@ -144,15 +150,18 @@ def line_label(position: int, article: Article | None) -> str:
 
 
 def lines_check(lines: Sequence[tuple[int, LineInput]], *, ordering_node: CustomerNode,
-                today: date | None = None) -> dict[tuple[int, str], Decimal]:
+                today: date | None = None, settings: EffectiveSettings | None = None,
+                ) -> dict[tuple[int, str], Decimal]:
     """Check lines before anything is saved; every fault names its line and reason.
-    Returns the base units per unit of each (article, packaging level)."""
+    Returns the base units per unit of each (article, packaging level). ``settings``:
+    the ordering node's effective settings when the caller has them already."""
     today = today or timezone.localdate()
     errors: list[str] = []
     article_ids = {line.article.pk for _position, line in lines}
     packagings = {(p.article_id, p.level): p.quantity
                   for p in Packaging.objects.filter(article_id__in=article_ids)}
-    full_cases = bool(customer_node_effective_settings(ordering_node).value("full_cases_only"))
+    settings = settings or customer_node_effective_settings(ordering_node)
+    full_cases = bool(settings.value("full_cases_only"))
     sizes: dict[tuple[int, str], Decimal] = {}
     for position, line in lines:
         label = line_label(position, line.article)
@@ -226,6 +235,13 @@ def lines_price(lines: Sequence[PricedLine], *, node: CustomerNode, on_date: dat
         line.margin_amount = p.margin_amount
         line.free_base_quantity = p.free_base_quantity
         line.breakdown = p.to_breakdown()
+        quoted = getattr(line, "quoted_unit_price", None)
+        if quoted is not None:  # an accepted quote is a promise: its net price holds
+            amount = round_amount(quoted * line.quantity)
+            line.breakdown["quote"] = {"net_unit_price": str(quoted), "engine_net_unit_price": str(p.net_unit_price)}
+            if line.margin_amount is not None:
+                line.margin_amount = round_amount(line.margin_amount + amount - line.line_amount)
+            line.net_unit_price, line.line_amount = quoted, amount
     return before
 
 
@@ -234,7 +250,10 @@ def line_fill(line: PricedLine, data: LineInput, *, position: int, per_unit: Dec
     line.position = position
     line.article = article
     line.packaging_level = data.packaging_level or ""
-    line.quantity = data.quantity
+    # Written as the column stores it ("2" → "2.000", same value): the snapshot priced
+    # now then equals the one priced again from the saved line at confirmation.
+    exact = data.quantity.quantize(QUANTITY_PLACES)
+    line.quantity = exact if exact == data.quantity else data.quantity
     line.unit = data.packaging_level or article.base_unit
     line.base_units_per_unit = per_unit
     line.base_quantity = data.quantity * per_unit
@@ -243,6 +262,8 @@ def line_fill(line: PricedLine, data: LineInput, *, position: int, per_unit: Dec
     line.caller_unit_price = data.caller_unit_price
     if hasattr(line, "customer_line_reference"):
         line.customer_line_reference = data.customer_line_reference
+    if hasattr(line, "quoted_unit_price"):
+        line.quoted_unit_price = data.quoted_unit_price
     return line
 
 

@@ -28,9 +28,14 @@ from logistics.services.reservations import (
     stock_reserve,
 )
 from trade.models import BackorderPolicy, CustomerNode
-from trade.selectors import customer_node_effective_settings
+from trade.selectors import (
+    EffectiveSettings,
+    customer_node_effective_settings,
+    customer_nodes_effective_settings,
+)
 
 from ..models import (
+    DeliveryLine,
     DeliveryState,
     LineState,
     OrderOrigin,
@@ -77,9 +82,13 @@ def _open_lines(order: SalesOrder) -> list[SalesOrderLine]:
     return list(order.lines.filter(state=LineState.OPEN).select_related("article").order_by("position"))
 
 
-def _total_refresh(order: SalesOrder) -> None:
-    order.total_amount = order.lines.filter(state=LineState.OPEN).aggregate(
-        total=Sum("line_amount"))["total"] or Decimal(0)
+def _total_refresh(order: SalesOrder, lines: Sequence[SalesOrderLine] | None = None) -> None:
+    """The order's total from its open lines; ``lines``: all of them, in memory (no query)."""
+    if lines is None:
+        order.total_amount = order.lines.filter(state=LineState.OPEN).aggregate(
+            total=Sum("line_amount"))["total"] or Decimal(0)
+    else:
+        order.total_amount = sum((line.line_amount for line in lines), Decimal(0))
     order.save(update_fields=["total_amount", "updated_at"])
 
 
@@ -102,7 +111,7 @@ def order_create(
     customer_check(ordering_node)
     parties = parties_resolve(ordering_node, delivery_node=delivery_node, invoicing_node=invoicing_node)
     numbered = list(enumerate(lines, start=1))
-    sizes = lines_check(numbered, ordering_node=ordering_node)
+    sizes = lines_check(numbered, ordering_node=ordering_node, settings=parties.settings)
     order = SalesOrder.objects.create(
         ordering_node=ordering_node, delivery_node=parties.delivery_node, invoicing_node=parties.invoicing_node,
         customer_reference=customer_reference, requested_date=requested_date, origin=origin,
@@ -116,7 +125,7 @@ def order_create(
     for row in rows:
         row.caller_price_flagged = caller_price_off(row, tolerance_percent=price_tolerance_percent)
     SalesOrderLine.objects.bulk_create(rows)
-    _total_refresh(order)
+    _total_refresh(order, rows)
     event_record(order, kind=SalesEvent.Kind.TRANSITION, user=user, to_state=OrderState.DRAFT,
                  message=_("Created (%(origin)s).") % {"origin": OrderOrigin(origin).label})
     return order
@@ -159,6 +168,10 @@ _PRICE_FIELDS = ["gross_unit_price", "net_unit_price", "line_amount", "cost_unit
                  "free_base_quantity", "breakdown", "priced_on", "keyed_net_unit_price"]
 
 
+def _price_fields(line: SalesOrderLine) -> list[object]:
+    return [getattr(line, name) for name in _PRICE_FIELDS]
+
+
 @transaction.atomic
 def order_line_add(order: SalesOrder, data: LineInput, *, user=None) -> SalesOrderLine:  # noqa: ANN001
     """Add a priced line; on a confirmed order it is reserved at once."""
@@ -171,6 +184,7 @@ def order_line_add(order: SalesOrder, data: LineInput, *, user=None) -> SalesOrd
     line = line_fill(SalesOrderLine(order=order), data, position=position,
                      per_unit=sizes[(data.article.pk, data.packaging_level or "")])
     lines_price([line], node=order.ordering_node, on_date=timezone.localdate())
+    line.caller_price_flagged = caller_price_off(line)
     if order.state != OrderState.DRAFT:
         unpriced_check([line])
     line.save()
@@ -181,6 +195,12 @@ def order_line_add(order: SalesOrder, data: LineInput, *, user=None) -> SalesOrd
                  message=_("%(line)s added: %(quantity)s %(unit)s.") % {
                      "line": line_label(position, line.article), "quantity": line.quantity, "unit": line.unit})
     return line
+
+
+@transaction.atomic
+def order_lines_add(order: SalesOrder, lines: Sequence[LineInput], *, user=None) -> list[SalesOrderLine]:  # noqa: ANN001
+    """Add several lines (an assortment, a paste): all or none."""
+    return [order_line_add(order, data, user=user) for data in lines]
 
 
 @transaction.atomic
@@ -263,6 +283,15 @@ def _in_deliveries(line: SalesOrderLine) -> Decimal:
     ).aggregate(total=Sum("quantity"))["total"] or Decimal(0)
 
 
+def _in_deliveries_by_line(lines: Sequence[SalesOrderLine]) -> dict[int, Decimal]:
+    """``_in_deliveries`` of many lines in one query: {line id: base units}."""
+    rows = (DeliveryLine.objects
+            .filter(order_line__in=[line.pk for line in lines],
+                    delivery__state__in=(DeliveryState.PICKING, DeliveryState.PICKED))
+            .values("order_line_id").annotate(total=Sum("quantity")).order_by())
+    return {row["order_line_id"]: row["total"] for row in rows}
+
+
 # ------------------------------------------------------------------ confirm
 
 
@@ -282,8 +311,9 @@ def credit_exposure(invoicing_node: CustomerNode, *, exclude: SalesOrder | None 
     return queryset.aggregate(total=Sum("total_amount"))["total"] or Decimal(0)
 
 
-def credit_check(order: SalesOrder) -> None:
-    limit = customer_node_effective_settings(order.invoicing_node).value("credit_limit")
+def credit_check(order: SalesOrder, *, settings: EffectiveSettings | None = None) -> None:
+    """``settings``: the invoicing node's effective settings when the caller has them."""
+    limit = (settings or customer_node_effective_settings(order.invoicing_node)).value("credit_limit")
     if limit is None:
         return
     exposure = credit_exposure(order.invoicing_node, exclude=order)
@@ -309,10 +339,15 @@ def order_confirm(order: SalesOrder, *, user=None) -> ConfirmResult:  # noqa: AN
         raise ValidationFailed({"lines": [_("An order needs at least one line.")]})
     customer_check(order.ordering_node, order.delivery_node, order.invoicing_node)
     date_check(order.requested_date)
+    # Both customers' settings in one read, used by the line check, the credit check
+    # and the backorder rule.
+    effective = customer_nodes_effective_settings([order.ordering_node, order.invoicing_node])
+    settings = effective[order.ordering_node_id]
     lines_check([(line.position, LineInput(article=line.article, quantity=line.quantity,
                                            packaging_level=line.packaging_level, requested_date=line.requested_date))
-                 for line in lines], ordering_node=order.ordering_node)
+                 for line in lines], ordering_node=order.ordering_node, settings=settings)
     result = ConfirmResult(order=order)
+    stored = {line.pk: _price_fields(line) for line in lines}
     before = lines_price(lines, node=order.ordering_node, on_date=timezone.localdate())
     unpriced_check(lines)
     for line in lines:
@@ -325,14 +360,20 @@ def order_confirm(order: SalesOrder, *, user=None) -> ConfirmResult:  # noqa: AN
                              "line": line_label(line.position, line.article), "old": previous,
                              "new": line.net_unit_price},
                          data={"line": line.pk, "old": str(previous), "new": str(line.net_unit_price)})
-    SalesOrderLine.objects.bulk_update(lines, _PRICE_FIELDS)
-    _total_refresh(order)
-    credit_check(order)
+    # Only the lines whose snapshot moved are written: confirming on the day of keying
+    # with unchanged prices writes none (a bulk UPDATE of 20 snapshots costs more than
+    # the pricing itself).
+    repriced = [line for line in lines if _price_fields(line) != stored[line.pk]]
+    if repriced:
+        SalesOrderLine.objects.bulk_update(repriced, _PRICE_FIELDS)
+    # The total of the re-priced open lines, saved below with the number (a refusal
+    # of the credit check rolls everything back).
+    order.total_amount = sum((line.line_amount for line in lines), Decimal(0))
+    credit_check(order, settings=effective[order.invoicing_node_id])
     order.number = number_next_gap_tolerant(prefix=ORDER_PREFIX, on_date=timezone.localdate())
     order.confirmed_at = timezone.now()
-    order.backorder_policy = customer_node_effective_settings(order.ordering_node).value("backorder_policy") \
-        or BackorderPolicy.BACKORDER
-    order.save(update_fields=["number", "confirmed_at", "backorder_policy", "updated_at"])
+    order.backorder_policy = settings.value("backorder_policy") or BackorderPolicy.BACKORDER
+    order.save(update_fields=["total_amount", "number", "confirmed_at", "backorder_policy", "updated_at"])
     transition(order, OrderState.CONFIRMED, user=user)
     result.short_lines = _reserve(order, lines, user=user)
     order_confirmed.send(sender=SalesOrder, order=order, result=result)
@@ -340,13 +381,15 @@ def order_confirm(order: SalesOrder, *, user=None) -> ConfirmResult:  # noqa: AN
 
 
 def _reserve(order: SalesOrder, lines: Sequence[SalesOrderLine], *, user=None,  # noqa: ANN001
-             ) -> list[tuple[SalesOrderLine, Decimal, str]]:
+             record: bool = True) -> list[tuple[SalesOrderLine, Decimal, str]]:
     """Reserve what the lines still need (remaining minus already held); apply the
-    backorder policy to what is short. Returns (line, short quantity, reason)."""
+    backorder policy to what is short. Returns (line, short quantity, reason).
+    ``record=False``: a retry whose shortfalls the history already tells."""
     held = reserved_quantities(document_type=ORDER_DOCUMENT, document_id=str(order.pk))
     wanted: list[tuple[SalesOrderLine, Decimal]] = []
+    in_deliveries = _in_deliveries_by_line(lines)
     for line in lines:
-        need = line.remaining - held_units(held, line) - _in_deliveries(line)
+        need = line.remaining - held_units(held, line) - in_deliveries.get(line.pk, Decimal(0))
         if need > 0:
             wanted.append((line, need))
     if not wanted:
@@ -368,6 +411,8 @@ def _reserve(order: SalesOrder, lines: Sequence[SalesOrderLine], *, user=None,  
         if cut:
             line.cut_quantity += plan.quantity_short
             line.save(update_fields=["cut_quantity"])
+        if not record and not cut:
+            continue
         event_record(order, kind=SalesEvent.Kind.STOCK, user=user,
                      message=(_("%(line)s: %(short)s short, cut.") if cut else
                               _("%(line)s: %(short)s short, kept as backorder.")) % {

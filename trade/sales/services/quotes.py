@@ -100,8 +100,9 @@ def quote_accept(quote: Quote, *, requested_date: date | None = None, user=None)
         raise InvalidTransition(_("Quote %(number)s expired on %(date)s.") % {
             "number": quote.number, "date": quote.valid_until.strftime("%d/%m/%Y")})
     transition(quote, QuoteState.ACCEPTED, user=user)
-    lines = [LineInput(article=line.article, quantity=line.quantity, packaging_level=line.packaging_level)
-             for line in quote.lines.select_related("article").order_by("position")]
+    quote_lines = list(quote.lines.select_related("article").order_by("position"))
+    lines = [LineInput(article=line.article, quantity=line.quantity, packaging_level=line.packaging_level,
+                       quoted_unit_price=line.net_unit_price) for line in quote_lines]
     order = order_create(
         ordering_node=quote.ordering_node, delivery_node=quote.delivery_node, invoicing_node=quote.invoicing_node,
         lines=lines, requested_date=max(requested_date or quote.requested_date, timezone.localdate()),

@@ -1,1 +1,0 @@
-"""Models arrive with this domain's issue."""

@@ -1,0 +1,238 @@
+"""ORDRSP when an EDI order is confirmed, DESADV when its delivery ships.
+
+Sales tells (``trade.sales.signals``); this module listens, and after the commit
+builds the message from the business documents and hands it to ``messages_send``
+(which numbers, stores and transmits it). Nothing is sent for an order that did not
+come by EDI, or to a partner that has not agreed the message type outbound (or, for
+ORDRSP, does not want it on confirmation).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from edi.eancom import parse_interchanges
+from edi.eancom.messages.common import Party, Reference
+from edi.eancom.messages.desadv import Desadv, DespatchLine, Package, PackingLevel, build_desadv
+from edi.eancom.messages.orders import Orders, Price, parse_orders
+from edi.eancom.messages.ordrsp import (
+    LineAction,
+    Ordrsp,
+    ResponseLine,
+    ResponseStatus,
+    build_ordrsp,
+)
+from logistics.models import ExpiryKind, StockMove
+from trade.models import Company, Packaging
+from trade.sales.models import Delivery, OrderOrigin, SalesOrder, SalesOrderLine
+from trade.sales.services.orders import ConfirmResult
+
+from ..models import Direction, EdiMessage, MessageType, OrdrspPolicy, TradingPartner
+from ..selectors import message_type_agreement
+from .outbound import message_send
+
+logger = logging.getLogger(__name__)
+SOURCE_PREFIX = "edi-message:"
+
+
+def _source(order: SalesOrder) -> tuple[EdiMessage, TradingPartner] | None:
+    if order.origin != OrderOrigin.EDI or not order.source.startswith(SOURCE_PREFIX):
+        return None
+    row = EdiMessage.objects.select_related("partner", "interchange").filter(
+        pk=order.source.removeprefix(SOURCE_PREFIX)).first()
+    if row is None or row.partner is None:
+        return None
+    return row, row.partner
+
+
+def source_orders(row: EdiMessage) -> Orders | None:
+    """The ORDERS message as received, read again from the stored raw payload."""
+    result = parse_interchanges(row.interchange.payload_bytes)
+    if len(result.interchanges) != 1 or len(result.interchanges[0].messages) < row.position:
+        return None
+    return parse_orders(result.interchanges[0].messages[row.position - 1])
+
+
+def _our_party() -> Party | None:
+    company = Company.objects.first()
+    gln = getattr(company, "gln", "") if company else ""
+    return Party(role="SU", identifier=gln) if gln else None
+
+
+def _gtins(article_ids: set[int]) -> dict[tuple[int, str], str]:
+    rows = Packaging.objects.filter(article_id__in=article_ids).exclude(gtin="").values_list(
+        "article_id", "level", "gtin")
+    return {(article_id, level): gtin for article_id, level, gtin in rows}
+
+
+def _line_gtin(gtins: dict[tuple[int, str], str], line: SalesOrderLine) -> str:
+    if line.packaging_level:
+        return gtins.get((line.article_id, line.packaging_level), "")
+    return gtins.get((line.article_id, "consumer_unit"), "")
+
+
+# ------------------------------------------------------------------ ORDRSP
+
+
+def ordrsp_build(order: SalesOrder, result: ConfirmResult | None, received: Orders | None) -> Ordrsp:
+    """What we answer to a confirmed order: per line the quantity confirmed for the
+    requested date (QTY 113) beside the quantity ordered (QTY 21), the action code,
+    our net price; the buyer's lines we did not take are answered "not accepted"."""
+    short = {line.pk: quantity for line, quantity, _reason in (result.short_lines if result else [])}
+    lines = list(order.lines.select_related("article").order_by("position"))
+    gtins = _gtins({line.article_id for line in lines})
+    response_lines: list[ResponseLine] = []
+    taken = set()
+    changed = False
+    for line in lines:
+        taken.add(line.customer_line_reference)
+        per_unit = line.base_units_per_unit or Decimal(1)
+        missing = short.get(line.pk, Decimal(0)) if line.state == "open" else line.base_quantity
+        confirmed = max(line.base_quantity - missing, Decimal(0)) / per_unit
+        confirmed = confirmed.quantize(Decimal("0.001")).normalize()
+        if line.state != "open" or confirmed == 0:
+            action = LineAction.NOT_ACCEPTED
+        elif confirmed < line.quantity or line.caller_price_flagged:
+            action = LineAction.CHANGED
+        else:
+            action = LineAction.ACCEPTED
+        changed |= action != LineAction.ACCEPTED
+        response_lines.append(ResponseLine(
+            line_number=line.customer_line_reference or str(line.position), action=action,
+            gtin=_line_gtin(gtins, line), supplier_article=line.article.code,
+            ordered_quantity=line.quantity, confirmed_quantity=confirmed,
+            delivery_date=line.requested_date or order.requested_date,
+            net_price=Price(amount=line.net_unit_price) if line.net_unit_price is not None else None,
+        ))
+    if received is not None:  # lines of theirs we could not take (unknown article, rejected line)
+        for line in received.lines:
+            if line.line_number not in taken:
+                changed = True
+                response_lines.append(ResponseLine(line_number=line.line_number, action=LineAction.NOT_ACCEPTED,
+                                                   gtin=line.gtin, ordered_quantity=line.quantity,
+                                                   confirmed_quantity=Decimal(0)))
+    if all(line.action == LineAction.NOT_ACCEPTED for line in response_lines):
+        status = ResponseStatus.NOT_ACCEPTED
+    else:
+        status = ResponseStatus.ACCEPTED_WITH_CHANGES if changed else ResponseStatus.ACCEPTED
+    parties = []
+    if received is not None:
+        parties = [party for party in received.parties if party.role in ("BY", "DP", "IV")]
+    ours = _our_party()
+    if ours is not None:
+        parties.append(ours)
+    return Ordrsp(
+        document_number=order.number or str(order.pk), status=status, document_date=timezone.localdate(),
+        order_number=order.customer_reference, lines=tuple(response_lines),
+        order_date=received.order_date if received is not None else None, delivery_date=order.requested_date,
+        parties=tuple(parties), currency="EUR",
+    )
+
+
+def ordrsp_send(order_id: int, result: ConfirmResult | None = None) -> None:
+    order = SalesOrder.objects.get(pk=order_id)
+    source = _source(order)
+    if source is None:
+        return
+    row, partner = source
+    if partner.ordrsp_policy != OrdrspPolicy.ON_CONFIRMATION or \
+            message_type_agreement(partner, Direction.OUTBOUND, MessageType.ORDRSP) is None:
+        return
+    response = ordrsp_build(order, result, source_orders(row))
+    message_send(partner=partner, message_type=MessageType.ORDRSP, body=build_ordrsp(response),
+                 document_type="sales.SalesOrder", document_id=str(order.pk))
+
+
+# ------------------------------------------------------------------ DESADV
+
+
+def desadv_build(delivery: Delivery, received: Orders | None) -> Desadv:
+    """BGM 351, the order referenced (RFF+ON), the parties, one packing level for the
+    shipment with one line per lot shipped: GTIN, QTY 12 (and 21 ordered), the batch
+    (PIA …:NB) and its DLC (DTM 36) or DDM (DTM 361). Packing per pallet with SSCCs
+    comes with the packing screens (allotment); until then the whole delivery is one
+    level without package identifiers."""
+    order = delivery.order
+    moves = StockMove.objects.filter(document_type="sales.delivery", document_id=delivery.number) \
+        .select_related("lot").order_by("document_line", "pk")
+    lines = {str(line.pk): line for line in delivery.lines.select_related("order_line__article")}
+    shipped: dict[tuple[str, int | None, int], Decimal] = defaultdict(Decimal)
+    lots = {}
+    for move in moves:
+        key = (move.document_line, move.lot_id, move.article_id)
+        shipped[key] += move.quantity
+        lots[move.lot_id] = move.lot
+    gtins = _gtins({article_id for _line, _lot, article_id in shipped})
+    despatch: list[DespatchLine] = []
+    for (line_key, lot_id, article_id), quantity in shipped.items():
+        delivery_line = lines.get(line_key)
+        order_line = delivery_line.order_line if delivery_line else None
+        lot = lots.get(lot_id)
+        expiry = lot.expiry_date if lot is not None else None
+        despatch.append(DespatchLine(
+            line_number=(order_line.customer_line_reference or str(order_line.position)) if order_line else line_key,
+            quantity=quantity, gtin=gtins.get((article_id, "consumer_unit"), ""),
+            supplier_article=order_line.article.code if order_line and order_line.article_id == article_id else "",
+            ordered_quantity=order_line.base_quantity if order_line and order_line.article_id == article_id else None,
+            batch_number=lot.number if lot is not None else "",
+            expiry_date=expiry if lot is not None and lot.expiry_kind == ExpiryKind.DLC else None,
+            best_before_date=expiry if lot is not None and lot.expiry_kind == ExpiryKind.DDM else None,
+        ))
+    parties = []
+    if received is not None:
+        parties = [party for party in received.parties if party.role in ("BY", "DP")]
+    ours = _our_party()
+    if ours is not None:
+        parties.append(ours)
+    units = delivery.lines.aggregate(total=Sum("shipped_quantity"))["total"] or 0
+    return Desadv(
+        document_number=delivery.number, document_date=timezone.localdate(),
+        despatch_date=delivery.shipped_at or timezone.now(), estimated_delivery=delivery.planned_date,
+        references=(Reference("ON", order.customer_reference),),
+        parties=tuple(parties),
+        packing=(PackingLevel(hierarchy_id="1", packages=(Package(quantity=1, package_type="201"),),
+                              lines=tuple(despatch)),) if units else (),
+    )
+
+
+def desadv_send(delivery_id: int) -> None:
+    delivery = Delivery.objects.select_related("order").get(pk=delivery_id)
+    source = _source(delivery.order)
+    if source is None:
+        return
+    row, partner = source
+    if message_type_agreement(partner, Direction.OUTBOUND, MessageType.DESADV) is None:
+        return
+    advice = desadv_build(delivery, source_orders(row))
+    message_send(partner=partner, message_type=MessageType.DESADV, body=build_desadv(advice),
+                 document_type="sales.Delivery", document_id=str(delivery.pk))
+
+
+# ------------------------------------------------------------------ listeners
+
+
+def _after_commit(function, *args) -> None:  # noqa: ANN001
+    def run() -> None:
+        try:
+            with transaction.atomic():
+                function(*args)
+        except Exception:  # noqa: BLE001 — the order is confirmed whatever happens to its answer
+            logger.exception("EDI answer %s%s failed", function.__name__, args)
+
+    transaction.on_commit(run)
+
+
+def on_order_confirmed(sender, order: SalesOrder, result: ConfirmResult, **kwargs) -> None:  # noqa: ANN001, ANN003
+    if order.origin == OrderOrigin.EDI:
+        _after_commit(ordrsp_send, order.pk, result)
+
+
+def on_delivery_shipped(sender, delivery: Delivery, **kwargs) -> None:  # noqa: ANN001, ANN003
+    if delivery.order.origin == OrderOrigin.EDI:
+        _after_commit(desadv_send, delivery.pk)

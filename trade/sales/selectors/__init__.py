@@ -1,0 +1,1 @@
+"""Read use-cases of sales, shared by screens, API and EDI."""

@@ -1,0 +1,1 @@
+"""Browser screens of sales: thin shells over services and selectors."""
