@@ -172,6 +172,7 @@ LOGGING = {
 
 CELERY_BEAT_SCHEDULE = {
     "expire-contracts-daily": {"task": "pricing.expire_contracts", "schedule": 60 * 60 * 6},
+    "expire-quotes-daily": {"task": "sales.expire_quotes", "schedule": 60 * 60 * 6},
     "edi-poll-directories": {"task": "edi.poll_directories", "schedule": 60},
     "edi-process-pending": {"task": "edi.process_pending", "schedule": 60 * 5},
 }

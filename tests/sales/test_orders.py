@@ -295,3 +295,18 @@ def test_an_accepted_quote_keeps_its_prices(shop, line, tomorrow):  # noqa: ANN0
     assert order_line.net_unit_price == Decimal("1.2000") and order_line.line_amount == Decimal("12.00")
     assert order_line.breakdown["quote"]["engine_net_unit_price"] == "1.5000"
     assert not order_line.price_changed
+
+
+def test_the_daily_task_expires_sent_quotes(shop, line, today, tomorrow):  # noqa: ANN001
+    from datetime import timedelta as days
+
+    from trade.sales.models import Quote
+    from trade.sales.services import quote_create, quote_send
+    from trade.sales.tasks import expire_quotes
+
+    quote = quote_send(quote_create(ordering_node=shop["store"], requested_date=tomorrow, valid_until=today,
+                                    lines=[line(shop["plain"], 5)]))
+    Quote.objects.filter(pk=quote.pk).update(valid_until=today - days(1))
+    assert expire_quotes.delay().get() == 1
+    quote.refresh_from_db()
+    assert quote.state == "expired"
