@@ -50,7 +50,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "trade.article": VIEW,
         "trade.articlefamily": VIEW,
         "trade.brand": VIEW,
-        "trade.packaging": VIEW,
+        # packagings: sales maps a customer's unknown GTIN from the EDI error queue
+        "trade.packaging": ("view", "add", "change"),
         "trade.kitcomponent": VIEW,
         "trade.company": VIEW,
         # pricing

@@ -31,3 +31,26 @@ def send_max_retries() -> int:
 def pending_after_seconds() -> int:
     """A received interchange still unprocessed after this long is scheduled again."""
     return int(getattr(settings, "EDI_PENDING_AFTER_SECONDS", 300))
+
+
+def as2_timeout_seconds() -> float:
+    """How long an AS2 POST (a message to a partner, or an asynchronous MDN) may take."""
+    return float(getattr(settings, "EDI_AS2_TIMEOUT_SECONDS", 60))
+
+
+def as2_mdn_url() -> str:
+    """Our public URL for asynchronous MDNs (route ``edi:as2_mdn``), as partners reach it.
+
+    Messages to a partner set to asynchronous MDN ask for their MDN there; empty, such a
+    partner cannot be sent to (the transmission fails with a configuration error).
+    """
+    return str(getattr(settings, "COMPTOIR_AS2_MDN_URL", ""))
+
+
+def as2_mdn_hosts() -> list[str]:
+    """Hosts we POST asynchronous MDNs to besides each partner's own AS2 URL host.
+
+    A partner names the URL for its MDN in its message: it is followed only to the host
+    of the ``as2_url`` agreed with that partner or to one of these.
+    """
+    return [str(host).lower() for host in getattr(settings, "EDI_AS2_MDN_HOSTS", [])]

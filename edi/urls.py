@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import monitor, partners
+from .views import as2, crossref, monitor, partners
 
 app_name = "edi"
 
@@ -10,7 +10,15 @@ urlpatterns = [
     path("", monitor.MessageListView.as_view(), name="monitor"),
     path("errors/", monitor.ErrorQueueView.as_view(), name="error_queue"),
     path("errors/replay/", monitor.ErrorQueueReplayView.as_view(), name="error_queue_replay"),
-    path("messages/<int:pk>/", monitor.MessageDetailView.as_view(), name="message_detail"),
+    # The message page with the forms that map its unknown GTINs and GLNs (crossref.py).
+    path("messages/<int:pk>/", crossref.MessageDetailView.as_view(), name="message_detail"),
+    path("messages/<int:pk>/map-gtin/", crossref.MapGtinView.as_view(), name="message_map_gtin"),
+    path("messages/<int:pk>/map-gln/", crossref.MapGlnView.as_view(), name="message_map_gln"),
+    path(
+        "crossref/customers/",
+        crossref.lookup_customers_without_gln,
+        name="crossref_customers",
+    ),
     path("messages/<int:pk>/replay/", monitor.MessageReplayView.as_view(), name="message_replay"),
     path("interchanges/", monitor.InterchangeListView.as_view(), name="interchange_list"),
     path(
@@ -25,6 +33,9 @@ urlpatterns = [
         name="interchange_resend",
     ),
     path("upload/", monitor.UploadView.as_view(), name="upload"),
+    # AS2: partners' servers POST here, without login (the messages are signed).
+    path("as2/", as2.as2_receive, name="as2_receive"),
+    path("as2/mdn/", as2.as2_mdn, name="as2_mdn"),
     path("partners/", partners.PartnerListView.as_view(), name="partner_list"),
     path("partners/new/", partners.PartnerCreateView.as_view(), name="partner_create"),
     path("partners/<int:pk>/", partners.PartnerDetailView.as_view(), name="partner_detail"),

@@ -182,6 +182,11 @@ CELERY_BEAT_SCHEDULE = {
 COMPTOIR_AS2_ID = os.environ.get("COMPTOIR_AS2_ID", "")
 COMPTOIR_AS2_KEY_FILE = os.environ.get("COMPTOIR_AS2_KEY_FILE", "")
 COMPTOIR_AS2_CERT_FILE = os.environ.get("COMPTOIR_AS2_CERT_FILE", "")
+COMPTOIR_AS2_KEY_PASSWORD = os.environ.get("COMPTOIR_AS2_KEY_PASSWORD", "")
+# Our public URL for asynchronous MDNs (…/edi/as2/mdn/), and the hosts, besides each
+# partner's own AS2 host, that we POST the asynchronous MDNs partners ask for to.
+COMPTOIR_AS2_MDN_URL = os.environ.get("COMPTOIR_AS2_MDN_URL", "")
+EDI_AS2_MDN_HOSTS = env_list("EDI_AS2_MDN_HOSTS")
 EDI_UNACKNOWLEDGED_HOURS = int(os.environ.get("EDI_UNACKNOWLEDGED_HOURS", "24"))
 
 # A shared cache (Redis in production) keeps API idempotency keys across processes;

@@ -29,9 +29,11 @@ from edi.eancom.messages.ordrsp import (
     build_ordrsp,
 )
 from logistics.models import ExpiryKind, StockMove
+from logistics.services.reservations import reserved_quantities
 from trade.models import Company, Packaging
 from trade.sales.models import Delivery, OrderOrigin, SalesOrder, SalesOrderLine
-from trade.sales.services.orders import ConfirmResult
+from trade.sales.services.orders import ORDER_DOCUMENT, ConfirmResult
+from trade.sales.services.stock import held_units
 
 from ..models import Direction, EdiMessage, MessageType, OrdrspPolicy, TradingPartner
 from ..selectors import message_type_agreement
@@ -80,62 +82,88 @@ def _line_gtin(gtins: dict[tuple[int, str], str], line: SalesOrderLine) -> str:
 # ------------------------------------------------------------------ ORDRSP
 
 
-def ordrsp_build(order: SalesOrder, result: ConfirmResult | None, received: Orders | None) -> Ordrsp:
-    """What we answer to a confirmed order: per line the quantity confirmed for the
-    requested date (QTY 113) beside the quantity ordered (QTY 21), the action code,
-    our net price; the buyer's lines we did not take are answered "not accepted"."""
-    short = {line.pk: quantity for line, quantity, _reason in (result.short_lines if result else [])}
-    lines = list(order.lines.select_related("article").order_by("position"))
-    gtins = _gtins({line.article_id for line in lines})
+def _confirmed_base(line: SalesOrderLine, held: dict) -> Decimal:
+    """Base units we commit to for a line: delivered, reserved (on the order or in a
+    delivery being picked); a backorder or a cut is not confirmed for the date."""
+    if line.state != "open":
+        return Decimal(0)
+    in_deliveries = line.delivery_lines.filter(delivery__state__in=("picking", "picked")).aggregate(
+        total=Sum("quantity"))["total"] or Decimal(0)
+    return min(line.delivered_quantity + held_units(held, line) + in_deliveries, line.base_quantity)
+
+
+def ordrsp_build(orders: list[SalesOrder], received: Orders | None) -> Ordrsp:
+    """One answer to one ORDERS message, whatever number of orders it became (one per
+    store of a platform order): per buyer line number, the quantity confirmed for the
+    requested date (QTY 113, summed over the stores) beside the quantity ordered
+    (QTY 21, as they sent it), the action code and our net price; their lines we did
+    not take are answered "not accepted"."""
+    ordered: dict[str, Decimal] = defaultdict(Decimal)
+    confirmed: dict[str, Decimal] = defaultdict(Decimal)
+    sample: dict[str, SalesOrderLine] = {}
+    flagged: set[str] = set()
+    for order in orders:
+        held = reserved_quantities(document_type=ORDER_DOCUMENT, document_id=str(order.pk))
+        for line in order.lines.select_related("article").order_by("position"):
+            key = line.customer_line_reference or str(line.position)
+            per_unit = line.base_units_per_unit or Decimal(1)
+            ordered[key] += line.quantity
+            confirmed[key] += _confirmed_base(line, held) / per_unit
+            sample.setdefault(key, line)
+            if line.caller_price_flagged:
+                flagged.add(key)
+    gtins = _gtins({line.article_id for line in sample.values()})
+    received_lines = {line.line_number: line for line in received.lines} if received is not None else {}
+    keys = list(received_lines) if received_lines else list(sample)
+    keys += [key for key in sample if key not in keys]
     response_lines: list[ResponseLine] = []
-    taken = set()
-    changed = False
-    for line in lines:
-        taken.add(line.customer_line_reference)
-        per_unit = line.base_units_per_unit or Decimal(1)
-        missing = short.get(line.pk, Decimal(0)) if line.state == "open" else line.base_quantity
-        confirmed = max(line.base_quantity - missing, Decimal(0)) / per_unit
-        confirmed = confirmed.quantize(Decimal("0.001")).normalize()
-        if line.state != "open" or confirmed == 0:
+    for key in keys:
+        line = sample.get(key)
+        theirs = received_lines.get(key)
+        if line is None:  # never taken (unknown article, rejected line)
+            response_lines.append(ResponseLine(line_number=key, action=LineAction.NOT_ACCEPTED,
+                                               gtin=theirs.gtin if theirs else "",
+                                               ordered_quantity=theirs.quantity if theirs else None,
+                                               confirmed_quantity=Decimal(0)))
+            continue
+        quantity = confirmed[key].quantize(Decimal("0.001")).normalize()
+        asked = theirs.quantity if theirs is not None else ordered[key]
+        if quantity == 0:
             action = LineAction.NOT_ACCEPTED
-        elif confirmed < line.quantity or line.caller_price_flagged:
+        elif quantity < asked or key in flagged:
             action = LineAction.CHANGED
         else:
             action = LineAction.ACCEPTED
-        changed |= action != LineAction.ACCEPTED
         response_lines.append(ResponseLine(
-            line_number=line.customer_line_reference or str(line.position), action=action,
-            gtin=_line_gtin(gtins, line), supplier_article=line.article.code,
-            ordered_quantity=line.quantity, confirmed_quantity=confirmed,
-            delivery_date=line.requested_date or order.requested_date,
+            line_number=key, action=action, gtin=(theirs.gtin if theirs else "") or _line_gtin(gtins, line),
+            supplier_article=line.article.code, ordered_quantity=asked, confirmed_quantity=quantity,
+            delivery_date=line.requested_date or line.order.requested_date,
             net_price=Price(amount=line.net_unit_price) if line.net_unit_price is not None else None,
         ))
-    if received is not None:  # lines of theirs we could not take (unknown article, rejected line)
-        for line in received.lines:
-            if line.line_number not in taken:
-                changed = True
-                response_lines.append(ResponseLine(line_number=line.line_number, action=LineAction.NOT_ACCEPTED,
-                                                   gtin=line.gtin, ordered_quantity=line.quantity,
-                                                   confirmed_quantity=Decimal(0)))
-    if all(line.action == LineAction.NOT_ACCEPTED for line in response_lines):
+    actions = {line.action for line in response_lines}
+    if actions == {LineAction.NOT_ACCEPTED}:
         status = ResponseStatus.NOT_ACCEPTED
+    elif actions == {LineAction.ACCEPTED}:
+        status = ResponseStatus.ACCEPTED
     else:
-        status = ResponseStatus.ACCEPTED_WITH_CHANGES if changed else ResponseStatus.ACCEPTED
-    parties = []
-    if received is not None:
-        parties = [party for party in received.parties if party.role in ("BY", "DP", "IV")]
+        status = ResponseStatus.ACCEPTED_WITH_CHANGES
+    parties = [party for party in received.parties if party.role in ("BY", "DP", "IV")] if received else []
     ours = _our_party()
     if ours is not None:
         parties.append(ours)
+    first = orders[0]
     return Ordrsp(
-        document_number=order.number or str(order.pk), status=status, document_date=timezone.localdate(),
-        order_number=order.customer_reference, lines=tuple(response_lines),
-        order_date=received.order_date if received is not None else None, delivery_date=order.requested_date,
-        parties=tuple(parties), currency="EUR",
+        document_number=first.number or str(first.pk), status=status, document_date=timezone.localdate(),
+        order_number=first.customer_reference, lines=tuple(response_lines),
+        order_date=received.order_date if received is not None else None, delivery_date=first.requested_date,
+        parties=tuple(parties), currency=(received.currency if received is not None and received.currency
+                                          else "EUR"),
     )
 
 
-def ordrsp_send(order_id: int, result: ConfirmResult | None = None) -> None:
+def ordrsp_send(order_id: int) -> None:
+    """Answer the ORDERS an order came from, once every order it became is out of
+    draft; sent once per ORDERS message (a second call finds it sent)."""
     order = SalesOrder.objects.get(pk=order_id)
     source = _source(order)
     if source is None:
@@ -144,9 +172,16 @@ def ordrsp_send(order_id: int, result: ConfirmResult | None = None) -> None:
     if partner.ordrsp_policy != OrdrspPolicy.ON_CONFIRMATION or \
             message_type_agreement(partner, Direction.OUTBOUND, MessageType.ORDRSP) is None:
         return
-    response = ordrsp_build(order, result, source_orders(row))
+    orders = list(SalesOrder.objects.filter(source=order.source).order_by("pk"))
+    if any(o.state == "draft" for o in orders):
+        return  # a store's order waits for a person: answer when it is decided
+    answered = EdiMessage.objects.filter(direction=Direction.OUTBOUND, message_type=MessageType.ORDRSP,
+                                         document_type="edi.EdiMessage", document_id=str(row.pk))
+    if answered.exists():
+        return
+    response = ordrsp_build(orders, source_orders(row))
     message_send(partner=partner, message_type=MessageType.ORDRSP, body=build_ordrsp(response),
-                 document_type="sales.SalesOrder", document_id=str(order.pk))
+                 document_type="edi.EdiMessage", document_id=str(row.pk))
 
 
 # ------------------------------------------------------------------ DESADV
@@ -230,7 +265,7 @@ def _after_commit(function, *args) -> None:  # noqa: ANN001
 
 def on_order_confirmed(sender, order: SalesOrder, result: ConfirmResult, **kwargs) -> None:  # noqa: ANN001, ANN003
     if order.origin == OrderOrigin.EDI:
-        _after_commit(ordrsp_send, order.pk, result)
+        _after_commit(ordrsp_send, order.pk)
 
 
 def on_delivery_shipped(sender, delivery: Delivery, **kwargs) -> None:  # noqa: ANN001, ANN003

@@ -155,6 +155,13 @@ def orders_handle(message_row: EdiMessage, message: Message, partner: TradingPar
                                         % {"gln": split.location}, line=item.line.line_number, segment="LOC",
                                         code="unknown_gln"))
             split_nodes[split.location] = node
+    root = partner.customer_node
+    if root is not None:  # a partner orders for its own customers only
+        for node in {n for n in (buyer, delivery, invoicee, consignee, *split_nodes.values()) if n is not None}:
+            if not node.path.startswith(root.path):
+                problems.append(Problem(reason=_("GLN %(gln)s is customer %(node)s, outside %(root)s's hierarchy.")
+                                        % {"gln": node.gln, "node": node.code, "root": root.code},
+                                        segment="NAD", code="foreign_customer"))
     if problems:
         raise MessageRejected(problems + dropped)
     if not resolved:
@@ -198,6 +205,12 @@ def orders_handle(message_row: EdiMessage, message: Message, partner: TradingPar
         except ValidationFailed as exc:
             raise MessageRejected(_problems_from(exc, node)) from exc
         created.append(order)
+    flagged = [line.customer_line_reference for order in created
+               for line in order.lines.filter(caller_price_flagged=True).order_by("position")]
+    if flagged:  # their price is not ours: said in the monitor, never taken
+        event_record(interchange=message_row.interchange, message=message_row, kind=EventKind.PROCESSED,
+                     note=_("Price sent differs from ours beyond %(tolerance)s %% on line(s) %(lines)s.")
+                     % {"tolerance": partner.price_tolerance_percent, "lines": ", ".join(flagged)})
     for order in created:
         try:
             order_confirm(order)

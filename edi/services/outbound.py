@@ -214,7 +214,8 @@ def messages_send(
 Sender = Callable[[TradingPartner, Interchange], dict[str, Any]]
 
 
-def _file_name(partner: TradingPartner, interchange: Interchange) -> str:
+def interchange_file_name(partner: TradingPartner, interchange: Interchange) -> str:
+    """``ENS_00000042_ORDRSP.edi``: what a transport calls the file of an interchange."""
     types = (
         "-".join(sorted(set(interchange.messages.values_list("message_type", flat=True)))) or "EDI"
     )
@@ -224,16 +225,40 @@ def _file_name(partner: TradingPartner, interchange: Interchange) -> str:
 
 def _directory_send(partner: TradingPartner, interchange: Interchange) -> dict[str, Any]:
     path = directory.outbox_write(
-        Path(partner.outbox_path), _file_name(partner, interchange), interchange.payload_bytes
+        Path(partner.outbox_path),
+        interchange_file_name(partner, interchange),
+        interchange.payload_bytes,
     )
     return {"filename": path.name, "path": str(path)}
 
 
+# edi.services.as2 imports this module: its functions are imported when first called.
+def _as2_send(partner: TradingPartner, interchange: Interchange) -> dict[str, Any]:
+    from .as2 import as2_send
+
+    return as2_send(partner, interchange)
+
+
+def _as2_sent(interchange: Interchange, metadata: dict[str, Any]) -> None:
+    from .as2 import as2_sent_settle
+
+    as2_sent_settle(interchange=interchange, metadata=metadata)
+
+
 # Transport kind → how to transmit. HTTP partners collect what we send through the API,
 # partners without transport get it by hand (the monitor's download): nothing to do.
-# The AS2 sender is registered here when it is wired to ``edi.transports.as2``.
 SENDERS: dict[str, Sender] = {
     TransportKind.DIRECTORY: _directory_send,
+    TransportKind.AS2: _as2_send,
+}
+
+# Transport kind → what follows once the interchange is recorded as sent, given the
+# metadata its sender returned: AS2's synchronous MDN acknowledges or rejects it. It
+# runs after ``_interchange_sent`` has committed, because an acknowledgement settles a
+# sent interchange: taken before, it would leave the row queued-then-acknowledged, and
+# ``_interchange_sent`` (which only moves a queued row) would drop the sent record.
+SENT_FOLLOW_UPS: dict[str, Callable[[Interchange, dict[str, Any]], None]] = {
+    TransportKind.AS2: _as2_sent,
 }
 
 
@@ -241,7 +266,8 @@ def interchange_transmit(*, interchange_id: int, final_attempt: bool = True) -> 
     """Hand a queued interchange to its partner's transport (the task's body).
 
     The transport runs outside any transaction and lock. On success the interchange
-    (and its messages) become ``sent`` unless an acknowledgement overtook them. A
+    (and its messages) become ``sent`` unless an acknowledgement overtook them; then the
+    transport's follow-up, if any, runs (``SENT_FOLLOW_UPS``: an AS2 synchronous MDN). A
     ``TransportError``/``OSError`` is recorded and raised again for the task to retry,
     except on the ``final_attempt``, which marks the interchange ``failed`` and its
     messages in error (the error queue, where it can be resent). Any other exception is
@@ -269,7 +295,12 @@ def interchange_transmit(*, interchange_id: int, final_attempt: bool = True) -> 
         row.refresh_from_db()
         return row
     note = metadata.get("filename") or metadata.get("message_id") or partner.transport
-    return _interchange_sent(row.pk, metadata, note=str(note))
+    row = _interchange_sent(row.pk, metadata, note=str(note))
+    follow_up = SENT_FOLLOW_UPS.get(partner.transport)
+    if follow_up is not None and row.state == InterchangeState.SENT:
+        follow_up(row, metadata)
+        row.refresh_from_db()
+    return row
 
 
 @transaction.atomic

@@ -22,6 +22,7 @@ SECTION = "edi"
 # produce documents from EDI add theirs (``"sales.SalesOrder": "sales:order_detail"``).
 DOCUMENT_URLS: dict[str, str] = {
     "edi.Interchange": "edi:interchange_detail",
+    "edi.EdiMessage": "edi:message_detail",
     "sales.SalesOrder": "sales:order_detail",
     "sales.Delivery": "sales:delivery_detail",
 }

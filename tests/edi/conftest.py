@@ -77,3 +77,12 @@ def committed(django_capture_on_commit_callbacks):  # noqa: ANN001, ANN201
             return function(*args, **kwargs)
 
     return run
+
+
+@pytest.fixture
+def without_orders_handler(monkeypatch):  # noqa: ANN001, ANN201
+    """The gateway as it is with no ORDERS handler registered: what happens to a type
+    the gateway does not map (the error queue, "no handler for ORDERS")."""
+    from edi.services import handlers
+
+    monkeypatch.delitem(handlers.HANDLERS, "ORDERS")

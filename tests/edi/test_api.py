@@ -228,6 +228,7 @@ def test_a_partner_with_a_bad_gln_or_two_parties_is_refused(admin_user_role, api
     assert not TradingPartner.objects.exists()
 
 
+@pytest.mark.usefixtures("without_orders_handler")
 def test_sales_reads_the_exchanges_replays_and_resends_but_does_not_edit_partners(
     partner, sales_user, api_for, receive
 ):

@@ -59,6 +59,7 @@ def test_the_raw_payload_is_stored_even_when_the_parser_raises(partner, receive,
     assert report.error_code == 18
 
 
+@pytest.mark.usefixtures("without_orders_handler")
 def test_an_orders_without_handler_waits_in_the_error_queue_and_is_acknowledged(partner, receive):
     payload = fixture_bytes("orders_original.edi")
 
@@ -272,6 +273,7 @@ def test_a_file_of_two_interchanges_is_split_and_each_is_processed(partner, rece
     assert first.contrl is not None and second.contrl is None
 
 
+@pytest.mark.usefixtures("without_orders_handler")
 def test_a_bom_and_white_space_around_the_interchange_are_tolerated(make_partner, receive):
     make_partner("PORT", gln="5412345000013")
     payload = b"\xef\xbb\xbf\r\n" + fixture_bytes("orders_no_una_release.edi") + b"\r\n\x1a"
@@ -498,6 +500,7 @@ def test_replaying_a_processed_message_is_refused_and_changes_nothing(
     assert EdiEvent.objects.count() == events
 
 
+@pytest.mark.usefixtures("without_orders_handler")
 def test_a_replay_that_fails_again_stays_in_the_queue_with_the_new_reason(partner, receive):
     message = receive(interchange_text()).messages.get()
 

@@ -142,7 +142,7 @@ def test_ordrsp_echoes_lines_and_confirmed_quantities(retail, receive, committed
     (line,) = response.lines
     assert (line.line_number, line.action, line.ordered_quantity, line.confirmed_quantity) == (
         "1", LineAction.CHANGED, Decimal(120), Decimal(100))
-    assert ordrsp.document_id == str(order.pk)
+    assert ordrsp.document_type == "edi.EdiMessage"  # one answer per ORDERS message
 
 
 def test_platform_order_split_per_store(retail, receive, make_partner):  # noqa: ANN001
@@ -159,6 +159,10 @@ def test_platform_order_split_per_store(retail, receive, make_partner):  # noqa:
     assert set(orders) == {"MAG", "MAG2"}
     assert all(order.delivery_node == platform for order in orders.values())
     assert orders["MAG"].lines.get().quantity == 12 and orders["MAG2"].lines.get().quantity == 18
+    # One ORDRSP for the ORDERS, its line answered with the quantities of both stores.
+    (ordrsp,) = _sent("ORDRSP")
+    (line,) = _ordrsp_of(ordrsp).lines
+    assert (line.line_number, line.ordered_quantity, line.confirmed_quantity) == ("1", Decimal(30), Decimal(30))
 
 
 def test_replacement_and_cancellation_update_the_order_until_it_ships(retail, receive):  # noqa: ANN001
@@ -225,6 +229,20 @@ def test_desadv_when_the_delivery_ships(retail, receive, committed):  # noqa: AN
     assert (line.gtin, line.quantity, line.batch_number) == (YOGURT_GTIN, Decimal(24), "L1")
     assert line.expiry_date is not None
     assert ("ON", "PO-D") in {(ref.qualifier, ref.value) for ref in advice.references}
+
+
+def test_a_partner_cannot_order_for_another_chains_store(retail, receive):  # noqa: ANN001
+    from edi.models import MessageState
+    from tests import factories
+    from trade.sales.models import SalesOrder
+
+    other_chain = factories.CustomerNodeFactory(kind="chain", code="AUTRE-ENS", name="Autre enseigne")
+    stranger = factories.CustomerNodeFactory(kind="store", parent=other_chain, code="AUTRE", name="Autre magasin")
+    message = receive(orders_text(number="PO-F", on=retail["on"], delivery=stranger.gln,
+                                  lines=[(YOGURT_GTIN, 5, None)])).messages.get()
+    assert message.state == MessageState.ERROR
+    assert {error["code"] for error in message.errors} == {"foreign_customer"}
+    assert not SalesOrder.objects.exists()
 
 
 def test_bad_date_and_unknown_gln_go_to_the_error_queue(retail, receive):  # noqa: ANN001

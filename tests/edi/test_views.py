@@ -31,6 +31,7 @@ def exchanges(partner, receive):  # noqa: ANN001, ANN201
     return row, row.messages.get()
 
 
+@pytest.mark.usefixtures("without_orders_handler")
 def test_every_monitor_page_renders_for_sales(sales_user, client_for, exchanges):
     row, message = exchanges
     client = client_for(sales_user)

@@ -7,10 +7,11 @@ from .nested import (
     customer_addresses_set,
     customer_contacts_set,
     packaging_errors,
+    packaging_gtin_assign,
     supplier_addresses_set,
     supplier_contacts_set,
 )
-from .parties import customer_node_save, family_save
+from .parties import customer_node_gln_assign, customer_node_save, family_save
 
 __all__ = [
     "article_packagings_set",
@@ -18,10 +19,12 @@ __all__ = [
     "child_id_errors",
     "customer_addresses_set",
     "customer_contacts_set",
+    "customer_node_gln_assign",
     "customer_node_save",
     "family_save",
     "kit_components_set",
     "packaging_errors",
+    "packaging_gtin_assign",
     "price_list_save",
     "supplier_addresses_set",
     "supplier_contacts_set",

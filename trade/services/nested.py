@@ -14,14 +14,15 @@ by item index, for an input layer that reports nested errors in its own shape.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 
 from comptoir.exceptions import ValidationFailed
-from comptoir.identifiers import gtin_lookup_forms
+from comptoir.identifiers import compact_digits, gtin_lookup_forms, validate_gtin
 
 from ..models import (
     Article,
@@ -29,6 +30,7 @@ from ..models import (
     CustomerContact,
     CustomerNode,
     Packaging,
+    PackagingLevel,
     Supplier,
     SupplierAddress,
     SupplierContact,
@@ -217,3 +219,77 @@ def article_packagings_set(*, article: Article, items: Sequence[Item]) -> list[P
     for row in wanted.values():
         row.save()
     return list(wanted.values())
+
+
+@transaction.atomic
+def packaging_gtin_assign(
+    *, article: Article, level: str, gtin: str, quantity: Decimal | None = None
+) -> Packaging:
+    """Give ``article`` the GTIN ``gtin`` at packaging ``level``: the cross-reference a
+    person fixes when a customer orders by a GTIN we do not know yet.
+
+    Creates the article's packaging of that level (``quantity`` base units; a consumer
+    unit holds 1 unless told otherwise), or sets the GTIN of the one it has. Refuses,
+    writing nothing: an invalid GTIN (length, check digit); a GTIN another packaging
+    already has; a level that already has another GTIN, or whose content is not
+    ``quantity`` (a packaging's GTIN and content are changed on the article's page,
+    where everything that uses them is in sight). Giving a packaging the GTIN it
+    already has returns it unchanged, so running this twice is safe.
+
+    Locks the article's row first (two people mapping GTINs of one article queue); the
+    unique constraint on GTINs settles a race between two articles.
+    """
+    gtin = compact_digits(gtin)
+    try:
+        validate_gtin(gtin)
+    except ValidationError as exc:
+        raise ValidationFailed({"gtin": [str(message) for message in exc.messages]}) from exc
+    if level not in PackagingLevel.values:
+        raise ValidationFailed({"level": [_("Unknown packaging level %(level)s.") % {"level": level}]})
+    level_name = PackagingLevel(level).label
+    Article.objects.select_for_update().filter(pk=article.pk).first()
+
+    taken = (
+        Packaging.objects.filter(gtin__in=gtin_lookup_forms(gtin)).select_related("article").first()
+    )
+    existing = Packaging.objects.filter(article=article, level=level).first()
+    if taken is not None and taken != existing:
+        raise ValidationFailed({"gtin": [
+            _("GTIN %(gtin)s is already used by article %(article)s (%(level)s).")
+            % {"gtin": gtin, "article": taken.article.code, "level": taken.get_level_display()}
+        ]})
+    if existing is not None:
+        if existing.gtin and taken is None:
+            raise ValidationFailed({"level": [
+                _("The %(level)s of %(article)s already has GTIN %(gtin)s: change it on the "
+                  "article's page.")
+                % {"level": str(level_name).lower(), "article": article.code, "gtin": existing.gtin}
+            ]})
+        if quantity is not None and Decimal(quantity) != existing.quantity:
+            raise ValidationFailed({"quantity": [
+                _("The %(level)s of %(article)s holds %(quantity)s base units: change its "
+                  "content on the article's page.")
+                % {"level": str(level_name).lower(), "article": article.code,
+                   "quantity": f"{existing.quantity.normalize():f}"}
+            ]})
+        if taken is not None:
+            return existing
+        row = existing
+        row.gtin = gtin
+    else:
+        if quantity is None and level != PackagingLevel.CONSUMER_UNIT:
+            raise ValidationFailed({"quantity": [
+                _("How many base units does the %(level)s hold?") % {"level": str(level_name).lower()}
+            ]})
+        row = Packaging(article=article, level=level, gtin=gtin,
+                        quantity=Decimal(1) if quantity is None else Decimal(quantity))
+    if row_errors := _row_errors(row, validate_unique=False, validate_constraints=False):
+        raise ValidationFailed(row_errors)
+    try:
+        with transaction.atomic():
+            row.save()
+    except IntegrityError as exc:  # another article took the GTIN meanwhile
+        raise ValidationFailed({"gtin": [
+            _("GTIN %(gtin)s is already used by another packaging.") % {"gtin": gtin}
+        ]}) from exc
+    return row

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from comptoir.exceptions import ValidationFailed
+from comptoir.identifiers import compact_digits, validate_gln
 
 from ..models import ArticleFamily, CustomerNode, NodeKind
 from .tree import tree_node_save
@@ -81,3 +82,34 @@ def family_save(family: ArticleFamily) -> ArticleFamily:
     _full_clean(family, exclude=["path", "depth"])
     tree_node_save(family)
     return family
+
+
+@transaction.atomic
+def customer_node_gln_assign(*, node: CustomerNode, gln: str, replace: bool = False) -> CustomerNode:
+    """Give the customer node ``node`` the GLN ``gln`` (an EDI cross-reference a person
+    fixes), saved through :func:`customer_node_save`.
+
+    Refuses, writing nothing: an invalid GLN; a GLN another node has; a node that has
+    another GLN already, unless ``replace`` (its old GLN then stops matching). A node
+    that already has this GLN is returned unchanged. Locks the node's row.
+    """
+    gln = compact_digits(gln)
+    try:
+        validate_gln(gln)
+    except ValidationError as exc:
+        raise ValidationFailed({"gln": [str(message) for message in exc.messages]}) from exc
+    locked = CustomerNode.objects.select_for_update().get(pk=node.pk)
+    other = CustomerNode.objects.filter(gln=gln).exclude(pk=locked.pk).first()
+    if other is not None:
+        raise ValidationFailed({"gln": [
+            _("GLN %(gln)s is already the GLN of %(node)s.") % {"gln": gln, "node": other.code}
+        ]})
+    if locked.gln == gln:
+        return locked
+    if locked.gln and not replace:
+        raise ValidationFailed({"replace": [
+            _("%(node)s already has GLN %(gln)s: confirm that the new one replaces it.")
+            % {"node": locked.code, "gln": locked.gln}
+        ]})
+    locked.gln = gln
+    return customer_node_save(locked)
