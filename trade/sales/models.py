@@ -15,6 +15,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from comptoir.money import AMOUNT_FIELD, QUANTITY_FIELD, UNIT_PRICE_FIELD
 from logistics.models import Warehouse
@@ -48,7 +49,7 @@ class OrderOrigin(models.TextChoices):
 
 
 class LineState(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("order line state", "Open")
     CANCELLED = "cancelled", _("Cancelled")
 
 
@@ -322,15 +323,15 @@ class SalesEvent(models.Model):
 
     class Kind(models.TextChoices):
         TRANSITION = "transition", _("State change")
-        CHANGE = "change", _("Change")
-        PRICE = "price", _("Price")
+        CHANGE = "change", pgettext_lazy("sales event", "Change")
+        PRICE = "price", pgettext_lazy("sales event", "Price")
         STOCK = "stock", _("Stock")
 
     quote = models.ForeignKey(Quote, null=True, blank=True, on_delete=models.CASCADE, related_name="events")
     order = models.ForeignKey(SalesOrder, null=True, blank=True, on_delete=models.CASCADE, related_name="events")
     delivery = models.ForeignKey(Delivery, null=True, blank=True, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
-    from_state = models.CharField(_("from"), max_length=20, blank=True)
+    from_state = models.CharField(pgettext_lazy("state change", "from"), max_length=20, blank=True)
     to_state = models.CharField(_("to"), max_length=20, blank=True)
     message = models.TextField(_("message"), blank=True)
     data = models.JSONField(default=dict, blank=True)
