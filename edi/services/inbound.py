@@ -409,7 +409,8 @@ def interchange_process(interchange_id: int) -> Interchange:
             assert partner is not None  # a parsed interchange always has its partner
             for message_row in row.messages.filter(state=MessageState.PARSED).order_by("position"):
                 _message_dispatch(
-                    message_row.pk, parsed.messages[message_row.position - 1], partner
+                    message_row.pk, parsed.messages[message_row.position - 1], partner,
+                    test=_is_test(parsed),
                 )
             row = _interchange_close(row.pk, parsed)
     except (OperationalError, InterfaceError):
@@ -606,15 +607,23 @@ def _interchange_open(interchange_id: int, parsed: ParsedInterchange) -> Interch
     return row
 
 
+def _is_test(parsed: ParsedInterchange) -> bool:
+    header = getattr(parsed, "header", None)
+    return bool(header is not None and header.test_indicator)
+
+
 def _message_dispatch(
     message_id: int,
     message: Message,
     partner: TradingPartner,
     *,
     user: AbstractBaseUser | None = None,
+    test: bool = False,
 ) -> EdiMessage:
     """Run the handler of one parsed message in its own transaction (looked up now in
-    ``handlers.HANDLERS``, so a handler registered later serves replays)."""
+    ``handlers.HANDLERS``, so a handler registered later serves replays). A message of a
+    test interchange (UNB 0035 = 1) is checked and acknowledged but never applied: no
+    handler runs, it creates no business document."""
     with transaction.atomic():
         row = message_lock(message_id)
         if row.state != MessageState.PARSED:
@@ -622,6 +631,13 @@ def _message_dispatch(
         problems = _profile_problems(partner, message)
         result: tuple[str, str] | None = None
         handler = handlers.HANDLERS.get(message.message_type)
+        if not problems and test:
+            row.state = MessageState.PROCESSED
+            row.errors = []
+            row.save()
+            event_record(interchange=row.interchange, message=row, kind=EventKind.PROCESSED, user=user,
+                         note=_("Test interchange (UNB test indicator): checked, not applied."))
+            return row
         if not problems and handler is None:
             problems = [
                 Problem(
@@ -783,7 +799,7 @@ def message_replay(*, message_id: int, user: AbstractBaseUser | None = None) -> 
                 user=user,
             )
         else:
-            _message_dispatch(locked.pk, message, partner, user=user)
+            _message_dispatch(locked.pk, message, partner, user=user, test=_is_test(parsed))
     _interchange_refresh(interchange.pk)
     row.refresh_from_db()
     return row

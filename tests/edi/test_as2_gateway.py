@@ -65,6 +65,17 @@ ORDRSP_BODY = (
 POSITIVE = "automatic-action/MDN-sent-automatically; processed"
 
 
+@pytest.fixture(autouse=True)
+def in_english(settings):  # noqa: ANN001, ANN201
+    """These tests read the reasons the gateway records: in English, the msgids (the
+    AS2 endpoints answer machines, in the site's default language)."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture(scope="module")
 def us_keys() -> KeyPair:
     return key_pair_generate("comptoir.test")

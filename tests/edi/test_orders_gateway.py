@@ -256,3 +256,18 @@ def test_bad_date_and_unknown_gln_go_to_the_error_queue(retail, receive):  # noq
     codes = {error["code"] for error in message.errors}
     assert {"past_date", "unknown_gln"} <= codes
     assert not SalesOrder.objects.exists()
+
+
+def test_a_test_interchange_is_checked_but_creates_no_order(retail, receive):  # noqa: ANN001
+    from edi.models import MessageState
+    from trade.sales.models import SalesOrder
+
+    payload = orders_text(number="PO-T", on=retail["on"], delivery=retail["store"].gln,
+                          lines=[(YOGURT_GTIN, 5, None)])
+    payload = payload.replace(b"+ORD0001'UNH", b"+ORD0001++++++1'UNH")  # UNB 0035 test indicator
+    row = receive(payload)
+    message = row.messages.get()
+    assert message.state == MessageState.PROCESSED
+    assert "Test interchange" in message.events.order_by("pk").last().note
+    assert not SalesOrder.objects.exists()
+    assert row.contrl_id  # still acknowledged
