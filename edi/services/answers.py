@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from decimal import Decimal
+from functools import lru_cache
 
 from django.db import transaction
 from django.db.models import Sum
@@ -31,11 +32,11 @@ from edi.eancom.messages.ordrsp import (
 from logistics.models import ExpiryKind, StockMove
 from logistics.services.reservations import reserved_quantities
 from trade.models import Company, Packaging
-from trade.sales.models import Delivery, OrderOrigin, SalesOrder, SalesOrderLine
+from trade.sales.models import Delivery, DeliveryLine, OrderOrigin, SalesOrder, SalesOrderLine
 from trade.sales.services.orders import ORDER_DOCUMENT, ConfirmResult
 from trade.sales.services.stock import held_units
 
-from ..models import Direction, EdiMessage, MessageType, OrdrspPolicy, TradingPartner
+from ..models import Direction, EdiMessage, Interchange, MessageType, OrdrspPolicy, TradingPartner
 from ..selectors import message_type_agreement
 from .outbound import message_send
 
@@ -53,9 +54,17 @@ def _source(order: SalesOrder) -> tuple[EdiMessage, TradingPartner] | None:
     return row, row.partner
 
 
+@lru_cache(maxsize=4)
+def _parsed(interchange_id: int, checksum: str):  # noqa: ANN202
+    """An interchange's stored bytes, parsed once per process (its 1,000 ORDERS are
+    answered one by one; the raw payload never changes, the checksum keys it)."""
+    payload = Interchange.objects.filter(pk=interchange_id).values_list("payload", flat=True).get()
+    return parse_interchanges(bytes(payload))
+
+
 def source_orders(row: EdiMessage) -> Orders | None:
     """The ORDERS message as received, read again from the stored raw payload."""
-    result = parse_interchanges(row.interchange.payload_bytes)
+    result = _parsed(row.interchange_id, row.interchange.checksum)
     if len(result.interchanges) != 1 or len(result.interchanges[0].messages) < row.position:
         return None
     return parse_orders(result.interchanges[0].messages[row.position - 1])
@@ -82,14 +91,13 @@ def _line_gtin(gtins: dict[tuple[int, str], str], line: SalesOrderLine) -> str:
 # ------------------------------------------------------------------ ORDRSP
 
 
-def _confirmed_base(line: SalesOrderLine, held: dict) -> Decimal:
+def _confirmed_base(line: SalesOrderLine, held: dict, in_deliveries: dict[int, Decimal]) -> Decimal:
     """Base units we commit to for a line: delivered, reserved (on the order or in a
     delivery being picked); a backorder or a cut is not confirmed for the date."""
     if line.state != "open":
         return Decimal(0)
-    in_deliveries = line.delivery_lines.filter(delivery__state__in=("picking", "picked")).aggregate(
-        total=Sum("quantity"))["total"] or Decimal(0)
-    return min(line.delivered_quantity + held_units(held, line) + in_deliveries, line.base_quantity)
+    picking = in_deliveries.get(line.pk, Decimal(0))
+    return min(line.delivered_quantity + held_units(held, line) + picking, line.base_quantity)
 
 
 def ordrsp_build(orders: list[SalesOrder], received: Orders | None) -> Ordrsp:
@@ -104,11 +112,14 @@ def ordrsp_build(orders: list[SalesOrder], received: Orders | None) -> Ordrsp:
     flagged: set[str] = set()
     for order in orders:
         held = reserved_quantities(document_type=ORDER_DOCUMENT, document_id=str(order.pk))
+        in_deliveries = dict(
+            DeliveryLine.objects.filter(order_line__order=order, delivery__state__in=("picking", "picked"))
+            .values("order_line").annotate(total=Sum("quantity")).values_list("order_line", "total"))
         for line in order.lines.select_related("article").order_by("position"):
             key = line.customer_line_reference or str(line.position)
             per_unit = line.base_units_per_unit or Decimal(1)
             ordered[key] += line.quantity
-            confirmed[key] += _confirmed_base(line, held) / per_unit
+            confirmed[key] += _confirmed_base(line, held, in_deliveries) / per_unit
             sample.setdefault(key, line)
             if line.caller_price_flagged:
                 flagged.add(key)

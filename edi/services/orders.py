@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from comptoir.exceptions import DomainError, ValidationFailed
+from comptoir.identifiers import gtin_lookup_forms
 from edi.eancom import Message
 from edi.eancom.messages.orders import OrderFunction, OrderLine, Orders, parse_orders
 from trade.models import Article, CustomerNode, Packaging
@@ -39,7 +40,6 @@ from trade.sales.services import (
     order_line_cancel,
     order_line_change,
 )
-from trade.selectors import article_by_gtin
 
 from ..models import EdiMessage, EventKind, TradingPartner, UnknownGtinPolicy
 from .base import HandlerResult, MessageRejected, Problem, event_record
@@ -70,11 +70,20 @@ def _node_by_gln(gln: str, cache: dict[str, CustomerNode | None]) -> CustomerNod
     return cache[gln]
 
 
-def _article_for(line: OrderLine) -> tuple[Article, str] | None:
+def _packagings_by_gtin(lines: tuple[OrderLine, ...]) -> dict[str, Packaging]:
+    """Every packaging the lines' GTINs name, in one query (GTIN-13 or its GTIN-14 form)."""
+    forms = {form: line.gtin for line in lines if line.gtin for form in gtin_lookup_forms(line.gtin)}
+    found: dict[str, Packaging] = {}
+    for packaging in Packaging.objects.select_related("article").filter(gtin__in=forms):
+        found[forms[packaging.gtin]] = packaging
+    return found
+
+
+def _article_for(line: OrderLine, packagings: dict[str, Packaging]) -> tuple[Article, str] | None:
     """The article and the packaging level a line names: GTIN first, then our code
     sent as the supplier's article number."""
     if line.gtin:
-        packaging: Packaging | None = article_by_gtin(line.gtin)
+        packaging: Packaging | None = packagings.get(line.gtin)
         if packaging is not None:
             level = "" if packaging.level == "consumer_unit" and packaging.quantity == 1 else packaging.level
             return packaging.article, level
@@ -119,8 +128,9 @@ def orders_handle(message_row: EdiMessage, message: Message, partner: TradingPar
 
     resolved: list[_Resolved] = []
     dropped: list[Problem] = []
+    packagings = _packagings_by_gtin(orders.lines)
     for line in orders.lines:
-        found = _article_for(line)
+        found = _article_for(line, packagings)
         where = {"line": line.line_number, "segment": "LIN", "position": line.segment_position or None}
         if found is None:
             problem = Problem(reason=_("Unknown GTIN %(gtin)s%(article)s: map it to an article.") % {
