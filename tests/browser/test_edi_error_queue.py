@@ -9,6 +9,7 @@ import re
 import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from playwright.sync_api import expect
 
 from comptoir import roles
@@ -22,6 +23,7 @@ def test_an_unknown_gtin_is_mapped_from_the_error_queue_and_the_order_appears(
     page, live_server, retail, make_user, tmp_path, screenshot_dir  # noqa: ANN001, F811
 ):
     from edi.models import EdiMessage
+    from trade.models.catalogue import PackagingLevel
     from trade.sales.models import SalesOrder
     from trade.services import article_save
 
@@ -52,16 +54,18 @@ def test_an_unknown_gtin_is_mapped_from_the_error_queue_and_the_order_appears(
     # The error queue (a tab of the monitor's lists) names the GTIN of line 2.
     page.locator(f'.breadcrumb a[href="{reverse("edi:interchange_list")}"]').click()
     page.locator(f'nav.tabs a[href="{reverse("edi:error_queue")}"]').click()
-    row = page.locator("tbody tr", has_text="Unknown GTIN")
+    unknown = _("Unknown GTIN %(gtin)s%(article)s: map it to an article.") % {"gtin": SUGAR_GTIN, "article": ""}
+    row = page.locator("tbody tr", has_text=SUGAR_GTIN)
     expect(row).to_have_count(1)
-    expect(row).to_contain_text(f"Unknown GTIN {SUGAR_GTIN}")
+    expect(row).to_contain_text(unknown)
+    expect(row).to_contain_text("[unknown_gtin]")
     message = EdiMessage.objects.get(direction="in", message_type="ORDERS")
     row.locator("[data-fix-link]").click()
     expect(page).to_have_url(f"{live_server.url}{reverse('edi:message_detail', args=[message.pk])}#crossrefs")
 
     # Map it: the article by type-ahead on its designation, the level, replay ticked.
     fix = page.locator(f'[data-crossref="gtin:{SUGAR_GTIN}"]')
-    expect(fix).to_contain_text(f"Map GTIN {SUGAR_GTIN} to:")
+    expect(fix).to_contain_text(_("Map GTIN %(gtin)s to:") % {"gtin": SUGAR_GTIN})
     article = fix.locator("input[name=article]")
     article.click()
     page.keyboard.type("Sucre en", delay=20)
@@ -82,8 +86,11 @@ def test_an_unknown_gtin_is_mapped_from_the_error_queue_and_the_order_appears(
 
     # Mapped, replayed, processed: the page links the order it made.
     flashes = page.locator(".messages .msg-success")
-    expect(flashes).to_have_text([f"GTIN {SUGAR_GTIN} mapped to SUCRE (UVC).",
-                                  f"Message {message} replayed and processed."])
+    expect(flashes).to_have_text([
+        _("GTIN %(gtin)s mapped to %(article)s (%(level)s).") % {
+            "gtin": SUGAR_GTIN, "article": "SUCRE", "level": PackagingLevel.CONSUMER_UNIT.label},
+        _("Message %(message)s replayed and processed.") % {"message": message},
+    ])
     expect(page.locator('[data-crossref]')).to_have_count(0)
     order = SalesOrder.objects.get()
     link = page.locator(f'[data-sales-orders] a[href="{reverse("sales:order_detail", args=[order.pk])}"]')

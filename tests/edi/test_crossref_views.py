@@ -9,6 +9,8 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
+from django.utils.html import escape
+from django.utils.translation import gettext as _
 
 from comptoir import roles
 from comptoir.exceptions import ValidationFailed
@@ -49,6 +51,22 @@ def _flashes(response) -> list[str]:  # noqa: ANN001
     return [str(m) for m in response.wsgi_request._messages]
 
 
+def _mapped(gtin: str, article: str, level: str) -> str:
+    """The flash that confirms a GTIN mapping, in the active language (as the view says it)."""
+    from trade.models.catalogue import PackagingLevel
+
+    return _("GTIN %(gtin)s mapped to %(article)s (%(level)s).") % {
+        "gtin": gtin, "article": article, "level": PackagingLevel(level).label}
+
+
+def _used(gtin: str, article: str, level: str) -> str:
+    """The refusal of a GTIN another packaging already has, in the active language."""
+    from trade.models.catalogue import PackagingLevel
+
+    return _("GTIN %(gtin)s is already used by article %(article)s (%(level)s).") % {
+        "gtin": gtin, "article": article, "level": PackagingLevel(level).label}
+
+
 def _map_gtin(client: Client, message, **data):  # noqa: ANN001, ANN003, ANN202
     post = {"gtin": SUGAR_GTIN, "article": "SUCRE", "level": "consumer_unit", "replay": "on", **data}
     return client.post(reverse("edi:message_map_gtin", args=[message.pk]),
@@ -71,7 +89,8 @@ def test_the_message_page_offers_the_gtin_form_only_to_who_may_map(
     assert "message_map_gtin" not in page and 'name="article"' not in page
     # The error queue links the reason to the form, for who may use it.
     queue = client_for(mapper).get(reverse("edi:error_queue")).content.decode()
-    assert f"Unknown GTIN {SUGAR_GTIN}" in queue
+    unknown = _("Unknown GTIN %(gtin)s%(article)s: map it to an article.") % {"gtin": SUGAR_GTIN, "article": ""}
+    assert escape(unknown) in queue and "[unknown_gtin]" in queue
     assert f'href="{reverse("edi:message_detail", args=[stuck.pk])}#crossrefs" data-fix-link' in queue
     reader = make_user(roles.ACCOUNTING)  # sees the queue, may not map nor replay
     assert "data-fix-link" not in client_for(reader).get(reverse("edi:error_queue")).content.decode()
@@ -137,7 +156,7 @@ def test_a_gtin_already_used_is_refused_and_nothing_changes(
     response = _map_gtin(client, stuck)
 
     assert response.status_code == 200
-    assert f"GTIN {SUGAR_GTIN} is already used by article HUILE" in response.content.decode()
+    assert escape(_used(SUGAR_GTIN, "HUILE", "case")) in response.content.decode()
     assert not Packaging.objects.filter(article=retail["sugar"]).exists()
     stuck.refresh_from_db()
     assert (stuck.state, stuck.replay_count) == ("error", 0)
@@ -164,8 +183,8 @@ def test_mapping_then_replaying_processes_the_message_into_a_confirmed_order(
         f"edi-message:{stuck.pk}", "confirmed", "PO-900", retail["store"])
     assert [(line.article.code, line.quantity) for line in order.lines.order_by("position")] == [
         ("YAOURT", 30), ("SUCRE", 10)]
-    assert _flashes(response) == [f"GTIN {SUGAR_GTIN} mapped to SUCRE (UVC).",
-                                  f"Message {stuck} replayed and processed."]
+    assert _flashes(response) == [_mapped(SUGAR_GTIN, "SUCRE", "consumer_unit"),
+                                  _("Message %(message)s replayed and processed.") % {"message": stuck}]
     page = _page(client, stuck)
     assert f'href="{reverse("sales:order_detail", args=[order.pk])}"' in page
     assert 'data-order-state="confirmed"' in page
@@ -181,7 +200,7 @@ def test_mapping_a_case_needs_its_content_and_keeps_the_level(
     client = client_for(mapper)
     refused = _map_gtin(client, stuck, level="case", quantity=None)
     assert refused.status_code == 200
-    assert "Give what this packaging holds in base units." in refused.content.decode()
+    assert escape(_("Give what this packaging holds in base units.")) in refused.content.decode()
     assert not Packaging.objects.filter(gtin=SUGAR_GTIN).exists()
 
     _map_gtin(client, stuck, level="case", quantity="12")
@@ -228,8 +247,8 @@ def test_a_replay_that_fails_again_keeps_the_mapping_and_shows_the_new_reasons(
     assert (message.state, message.replay_count) == ("error", 1)
     assert [(e["code"], e["line"]) for e in message.errors] == [("unknown_gtin", "2")]
     assert _flashes(response) == [
-        f"GTIN {SUGAR_GTIN} mapped to SUCRE (UVC).",
-        f"Message {message} replayed: it is still in error, see its reasons.",
+        _mapped(SUGAR_GTIN, "SUCRE", "consumer_unit"),
+        _("Message %(message)s replayed: it is still in error, see its reasons.") % {"message": message},
     ]
     assert not SalesOrder.objects.exists()
     page = _page(client, message)
@@ -241,7 +260,8 @@ def test_a_gtin_the_message_does_not_wait_for_is_refused(stuck, retail, mapper, 
 
     response = _map_gtin(client_for(mapper), stuck, gtin=OIL_GTIN)
     assert response.status_code == 302
-    assert _flashes(response) == [f"Message {stuck} does not wait for GTIN {OIL_GTIN}."]
+    assert _flashes(response) == [_("Message %(message)s does not wait for %(kind)s %(value)s.")
+                                  % {"message": stuck, "kind": "GTIN", "value": OIL_GTIN}]
     assert not Packaging.objects.filter(gtin=OIL_GTIN).exists()
 
 
@@ -267,7 +287,8 @@ def test_mapping_a_gln_to_a_store_then_replaying(retail, receive, sales_user, cl
     # The store that already has a GLN: refused unless replacing it is confirmed.
     refused = client.post(url, {"gln": NEW_STORE_GLN, "customer": "MAG", "replay": "on"})
     assert refused.status_code == 200
-    assert f"MAG already has GLN {retail['store'].gln}" in refused.content.decode()
+    assert escape(_("%(node)s already has GLN %(gln)s: confirm that the new one replaces it.")
+                  % {"node": "MAG", "gln": retail["store"].gln}) in refused.content.decode()
     assert CustomerNode.objects.get(code="MAG").gln == retail["store"].gln
     message.refresh_from_db()
     assert (message.state, message.replay_count) == ("error", 0)
@@ -332,8 +353,7 @@ def test_packaging_gtin_assign_rules(retail):  # noqa: ANN001, F811
     assert list(invalid.value.errors) == ["gtin"]
     with pytest.raises(ValidationFailed) as used:
         packaging_gtin_assign(article=sugar, level="case", gtin=YOGURT_GTIN, quantity=Decimal(6))
-    assert used.value.errors == {"gtin": [f"GTIN {YOGURT_GTIN} is already used by article YAOURT "
-                                          "(UVC)."]}
+    assert used.value.errors == {"gtin": [_used(YOGURT_GTIN, "YAOURT", "consumer_unit")]}
     with pytest.raises(ValidationFailed) as no_content:
         packaging_gtin_assign(article=sugar, level="pallet", gtin=SUGAR_GTIN)
     assert list(no_content.value.errors) == ["quantity"]

@@ -7,6 +7,7 @@ import hashlib
 
 import pytest
 from django.db import connection
+from django.utils.translation import gettext as _
 
 from comptoir.exceptions import DomainError, InvalidTransition
 from edi.eancom import EdifactError, ErrorLevel, MappingError, SyntaxErrorCode
@@ -77,7 +78,7 @@ def test_an_orders_without_handler_waits_in_the_error_queue_and_is_acknowledged(
     assert (message.message_type, message.reference, message.state) == ("ORDERS", "1", "error")
     assert message.errors == [
         {
-            "reason": "no handler for ORDERS",
+            "reason": _("no handler for %(type)s") % {"type": "ORDERS"},
             "line": "",
             "segment": "",
             "position": None,
@@ -372,7 +373,7 @@ def test_a_handler_that_crashes_puts_only_its_message_in_error(partner, receive,
     assert second.errors[0]["code"] == "internal_error"
     assert "ZeroDivisionError" in second.errors[0]["reason"]
     assert row.state == InterchangeState.ERROR
-    assert row.error == "1 of 2 messages in error"
+    assert row.error == _("%(count)s of %(total)s messages in error") % {"count": 1, "total": 2}
 
 
 def test_a_handler_rejection_lists_its_reasons_per_line_and_undoes_its_writes(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils.html import escape
+from django.utils.translation import gettext as _
 
 from edi.eancom import make_segment
 from edi.models import (
@@ -61,7 +63,8 @@ def test_every_monitor_page_renders_for_sales(sales_user, client_for, exchanges)
         "UNB+UNOC:3+3020000000005:14+3012345000000:14+240315:1030+ORD0001++++1&#x27;\nUNH+1+ORDERS"
         in interchange
     )
-    assert "no handler for ORDERS" in pages["errors"].content.decode()
+    no_handler = _("no handler for %(type)s") % {"type": "ORDERS"}
+    assert escape(no_handler) in pages["errors"].content.decode()
     assert "UNT+37+1&#x27;" in pages["message"].content.decode()
     assert pages["raw"].content == row.payload_bytes
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.utils.translation import gettext as _
 
 from tests.sales.conftest import dlc
 
@@ -183,6 +184,9 @@ def test_quote_prints_prices_vat_per_rate_totals_and_terms(quote, our_company, s
     pdf = quote_pdf(quote)
     pages = _pages(quote_html(quote))
 
+    def vat_on(rate: str, base: str) -> str:  # as the template says it, spaces collapsed like _pages
+        return " ".join((_("VAT %(rate)s %% on %(base)s") % {"rate": rate, "base": base}).split())
+
     assert pdf.startswith(b"%PDF-")
     text = pages[0]
     for expected in (quote.number, "RFQ-12", quote.valid_until.strftime("%d/%m/%Y"),
@@ -190,12 +194,13 @@ def test_quote_prints_prices_vat_per_rate_totals_and_terms(quote, our_company, s
                      "6,0000", "120,0000", "1,2000",  # net unit prices
                      "30,00", "120,00", "8,40",  # line amounts
                      "158,40 EUR",  # total excl. VAT
-                     "5,5 % on 38,40", "2,11 EUR", "20 % on 120,00", "24,00 EUR",  # VAT per rate
+                     vat_on("5,5", "38,40"), "2,11 EUR", vat_on("20", "120,00"), "24,00 EUR",  # VAT per rate
                      "184,51 EUR",  # total incl. VAT
                      shop["terms"].label,  # payment terms, inherited from the buying group
                      "Page 1 / 1"):
         assert expected in text, expected
-    assert "Brouillon" not in text and "BROUILLON" not in text
+    draft = _("Draft")
+    assert draft not in text and draft.upper() not in text
 
 
 def test_a_draft_quote_prints_as_a_draft(shop, line, tomorrow, sales_user, our_company):  # noqa: ANN001
@@ -206,7 +211,7 @@ def test_a_draft_quote_prints_as_a_draft(shop, line, tomorrow, sales_user, our_c
                          user=sales_user)
 
     assert "data-draft" in quote_html(draft)
-    assert quote_filename(draft) == f"quote-draft-{draft.pk}.pdf"
+    assert quote_filename(draft) == _("quote-draft-%(id)s") % {"id": draft.pk} + ".pdf"
 
 
 def test_a_long_quote_runs_over_pages_with_footer_and_page_numbers(shop, line, tomorrow, sales_user,  # noqa: ANN001

@@ -7,6 +7,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils.translation import gettext as _
 
 from tests.sales.conftest import dlc
 
@@ -19,6 +20,12 @@ def _reserved(article) -> Decimal:  # noqa: ANN001
     from logistics.models import StockBalance
 
     return StockBalance.objects.filter(article=article).aggregate(total=Sum("reserved"))["total"] or Decimal(0)
+
+
+def _line_error(message: str, position: int, article: str, **values) -> str:  # noqa: ANN003
+    """A refused line's text in the active language, built as the services build it."""
+    label = _("Line %(position)s (%(article)s)") % {"position": position, "article": article}
+    return _(message) % {"line": label, **values}
 
 
 def test_bad_lines_are_refused_by_name_and_nothing_is_saved(shop, line, today, tomorrow):  # noqa: ANN001
@@ -42,14 +49,20 @@ def test_bad_lines_are_refused_by_name_and_nothing_is_saved(shop, line, today, t
             line(yogurt, 1, "pallet"),  # no such packaging
             line(plain, 1, requested_date=today - timedelta(days=1)),
         ])
-    errors = refused.value.errors["lines"]
-    assert any("Line 2 (YAOURT)" in e and "12" in e for e in errors)
-    assert any("Line 3 (MACHINE)" in e for e in errors)
-    assert any(e.startswith("Line 4 (SUCRE)") for e in errors)
-    assert any(e.startswith("Line 5 (SUCRE)") for e in errors)
-    assert any(e.startswith("Line 6 (YAOURT)") for e in errors)
-    assert any(e.startswith("Line 7 (SUCRE)") for e in errors)
-    assert not any(e.startswith("Line 1 ") for e in errors)
+    from trade.models.catalogue import PackagingLevel
+
+    # One text per bad line, in order; none about line 1.
+    assert refused.value.errors["lines"] == [
+        _line_error("%(line)s: this customer orders full cases only: %(quantity)s is not a multiple of %(case)s.",
+                    2, "YAOURT", quantity="5", case="12"),
+        _line_error("%(line)s: the article is blocked.", 3, "MACHINE"),
+        _line_error("%(line)s: the quantity must be more than zero.", 4, "SUCRE"),
+        _line_error("%(line)s: the quantity must be more than zero.", 5, "SUCRE"),
+        _line_error("%(line)s: the article has no “%(level)s” packaging.", 6, "YAOURT",
+                    level=PackagingLevel.PALLET.label),
+        _line_error("%(line)s: the requested date %(date)s is in the past.", 7, "SUCRE",
+                    date=(today - timedelta(days=1)).strftime("%d/%m/%Y")),
+    ]
     assert SalesOrder.objects.count() == 0
 
     with pytest.raises(ValidationFailed) as past:
@@ -69,10 +82,14 @@ def test_blocked_customer_cannot_order_or_confirm(shop, line, tomorrow):  # noqa
     order = order_create(ordering_node=store, requested_date=tomorrow, lines=[line(shop["plain"], 1)])
     group.is_blocked = True  # an ancestor blocked blocks the store
     customer_node_save(group)
-    with pytest.raises(ValidationFailed, match="blocked"):
+    blocked = _("Customer %(node)s is blocked (or under a blocked node) or inactive: it cannot order.") % {
+        "node": store}
+    with pytest.raises(ValidationFailed) as on_create:
         order_create(ordering_node=store, requested_date=tomorrow, lines=[line(shop["plain"], 1)])
-    with pytest.raises(ValidationFailed, match="blocked"):
+    assert blocked in on_create.value.errors["customer"]
+    with pytest.raises(ValidationFailed) as on_confirm:
         order_confirm(order)
+    assert blocked in on_confirm.value.errors["customer"]
 
 
 def test_change_after_confirmation_follows_the_reservation(shop, receive, line, today, tomorrow):  # noqa: ANN001
@@ -137,8 +154,11 @@ def test_delivered_quantity_can_never_be_changed(shop, receive, line, tomorrow):
     delivery_pick(delivery, picked={delivery.lines.get().pk: Decimal(10)})
     delivery_ship(delivery)
     order_line = order.lines.get()
-    with pytest.raises(ValidationFailed, match="delivered"):
+    with pytest.raises(ValidationFailed) as below:
         order_line_change(order_line, quantity=Decimal(5))
+    assert below.value.errors == {"lines": [_line_error(
+        "%(line)s: %(quantity)s is less than what is delivered or being picked (%(floor)s base units).",
+        1, "SUCRE", quantity="5", floor="10.000")]}
     order_line_change(order_line, quantity=Decimal(10))  # down to what shipped: the order is delivered
     order.refresh_from_db()
     assert order.state == "delivered"
@@ -223,8 +243,11 @@ def test_credit_limit_refuses_confirmation(shop, receive, line, tomorrow):  # no
     first = order_create(ordering_node=store, requested_date=tomorrow, lines=[line(machine, 2)])
     order_confirm(first)  # 240.00: within the limit
     second = order_create(ordering_node=store, requested_date=tomorrow, lines=[line(machine, 1)])
-    with pytest.raises(ValidationFailed, match="Credit limit"):
+    with pytest.raises(ValidationFailed) as over:
         order_confirm(second)
+    assert over.value.errors == {"credit_limit": [
+        _("Credit limit exceeded for %(node)s: %(exposure)s already on order + %(total)s for this order "
+          "> limit %(limit)s.") % {"node": store, "exposure": "240.00", "total": "120.00", "limit": "300.00"}]}
     second.refresh_from_db()
     assert second.state == "draft" and second.number == ""
 
@@ -252,8 +275,10 @@ def test_unpriced_line_cannot_be_confirmed(shop, line, tomorrow):  # noqa: ANN00
     unpriced = factories.ArticleFactory(code="SANSPRIX")
     order = order_create(ordering_node=shop["store"], requested_date=tomorrow, lines=[line(unpriced, 1)])
     assert order.lines.get().net_unit_price is None
-    with pytest.raises(ValidationFailed, match="no price"):
+    with pytest.raises(ValidationFailed) as unpriced_refused:
         order_confirm(order)
+    assert unpriced_refused.value.errors == {"lines": [
+        _line_error("%(line)s: no price for this customer (no price list line valid on the date).", 1, "SANSPRIX")]}
 
 
 def test_quote_expiry_and_refusal(shop, line, today, tomorrow):  # noqa: ANN001
