@@ -3,6 +3,7 @@ so two transactions touching the same rows queue instead of deadlocking."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
 
@@ -16,6 +17,13 @@ def balances_lock(balance_ids: Iterable[int]) -> dict[int, StockBalance]:
     return {row.pk: row for row in rows}
 
 
+def balances_lock_ids(balance_ids: Iterable[int]) -> list[int]:
+    """``balances_lock`` for a caller that only needs the locks: the ids locked, no
+    model instances built."""
+    return list(StockBalance.objects.select_for_update().filter(pk__in=set(balance_ids)).order_by("pk")
+                .values_list("pk", flat=True))
+
+
 def article_costs_lock(article_ids: Iterable[int]) -> dict[int, ArticleCost]:
     rows = ArticleCost.objects.select_for_update().filter(article_id__in=set(article_ids)).order_by("pk")
     return {row.article_id: row for row in rows}
@@ -25,7 +33,8 @@ def balances_write(values: dict[int, dict[str, Decimal]]) -> None:
     """Write new quantities of locked balance rows in one statement:
     ``{balance_id: {"reserved": x, ...}}``. The caller holds the row locks, so the
     values it computed from them are current. PostgreSQL gets one
-    ``UPDATE … FROM unnest(ids, values)``; other databases fall back to one UPDATE per row."""
+    ``UPDATE … FROM unnest(ids, values…)`` per set of quantities written (one when every
+    row changes the same ones); other databases fall back to one UPDATE per row."""
     if not values:
         return
     fields = sorted({name for change in values.values() for name in change})
@@ -35,13 +44,38 @@ def balances_write(values: dict[int, dict[str, Decimal]]) -> None:
         for balance_id, change in values.items():
             StockBalance.objects.filter(pk=balance_id).update(**change)
         return
-    table = StockBalance._meta.db_table
-    for name in fields:
-        rows = [(balance_id, change[name]) for balance_id, change in sorted(values.items()) if name in change]
-        # Two array parameters instead of two per row: one short statement to plan.
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f'UPDATE "{table}" AS b SET "{name}" = v.value '  # noqa: S608 - names are checked above
-                "FROM unnest(%s::bigint[], %s::numeric[]) AS v(id, value) WHERE b.id = v.id",
-                [[row[0] for row in rows], [row[1] for row in rows]],
-            )
+    groups: dict[tuple[str, ...], list[tuple[int, dict[str, Decimal]]]] = defaultdict(list)
+    for balance_id, change in sorted(values.items()):
+        groups[tuple(sorted(change))].append((balance_id, change))
+    for names, rows in groups.items():
+        _unnest_update(StockBalance._meta.db_table, "id", [row[0] for row in rows],
+                       {name: [change[name] for _id, change in rows] for name in names})
+
+
+def article_costs_write(rows: Iterable[ArticleCost]) -> None:
+    """Write the quantity and average cost of locked ``ArticleCost`` rows in one
+    statement (a ``bulk_update``'s CASE per row costs more than the moves it values)."""
+    rows = sorted(rows, key=lambda row: row.pk)
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        ArticleCost.objects.bulk_update(rows, ["quantity", "unit_cost"], batch_size=1000)
+        return
+    _unnest_update(ArticleCost._meta.db_table, "id", [row.pk for row in rows],
+                   {"quantity": [row.quantity for row in rows], "unit_cost": [row.unit_cost for row in rows]})
+
+
+def _unnest_update(table: str, key: str, ids: list[int], columns: dict[str, list[Decimal]]) -> None:
+    """``UPDATE table SET column = v.column, … FROM unnest(ids, values…)``: two array
+    parameters and one short statement to plan, whatever the number of rows. Column
+    names come from the callers above, never from input."""
+    names = list(columns)
+    assignments = ", ".join(f'"{name}" = v."{name}"' for name in names)
+    arrays = ", ".join(["%s::bigint[]"] + ["%s::numeric[]"] * len(names))
+    aliases = ", ".join(["id"] + [f'"{name}"' for name in names])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'UPDATE "{table}" AS t SET {assignments} FROM unnest({arrays}) AS v({aliases}) '  # noqa: S608
+            f'WHERE t."{key}" = v.id',
+            [ids, *(columns[name] for name in names)],
+        )

@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any, TypeAlias
 
 from django.core.exceptions import EmptyResultSet
-from django.db.models import BooleanField, Expression, F, Prefetch, Q, Sum
+from django.db.models import BooleanField, Expression, F, Prefetch, Q, Subquery, Sum
 from django.utils.translation import gettext as _
 
 from comptoir.exceptions import ValidationFailed
@@ -32,7 +32,7 @@ from trade.models import (
     PriceList,
     SupplierArticle,
 )
-from trade.selectors import customer_node_effective_settings
+from trade.selectors import EffectiveSettings, customer_node_effective_settings
 
 from . import engine
 from .models import (
@@ -77,21 +77,27 @@ class BasketResult:
         raise KeyError(line_id)
 
 
-def level_scheme() -> engine.LevelScheme:
-    """The company's six levels as the engine's configuration."""
-    rows = list(DiscountLevel.objects.all())
+_LEVEL_COLUMNS = ("number", "label", "order", "value_kind", "stacking", "exclusive")
+
+
+def _level_scheme_of(rows: Sequence[tuple[Any, ...]]) -> engine.LevelScheme:
+    """The engine's configuration from discount level rows (``_LEVEL_COLUMNS``, in order)."""
     if len(rows) != 6:
         return engine.DEFAULT_LEVELS
     return engine.LevelScheme(
         levels=tuple(
             engine.LevelConfig(
-                number=row.number, label=row.label, order=row.order,
-                value_kind=engine.ValueKind(row.value_kind), stacking=engine.Stacking(row.stacking),
-                exclusive=row.exclusive,
+                number=number, label=label, order=order, value_kind=engine.ValueKind(value_kind),
+                stacking=engine.Stacking(stacking), exclusive=exclusive,
             )
-            for row in rows
+            for number, label, order, value_kind, stacking, exclusive in rows
         )
     )
+
+
+def level_scheme() -> engine.LevelScheme:
+    """The company's six levels as the engine's configuration."""
+    return _level_scheme_of(list(DiscountLevel.objects.values_list(*_LEVEL_COLUMNS)))
 
 
 def price_list_chain(price_list: PriceList | None) -> list[tuple[PriceList, Decimal]]:
@@ -398,9 +404,23 @@ def resale_floor_coefficient() -> Decimal | None:
     return company.resale_floor_coefficient if company else None
 
 
+def pricing_configuration() -> tuple[engine.LevelScheme, Decimal | None]:
+    """``level_scheme()`` and ``resale_floor_coefficient()`` in one query: the company's
+    coefficient rides along each discount level row (a second query only when there
+    are no levels at all). Read on every call, never cached: an edit of the levels or
+    of the company applies to the next basket, in every process."""
+    floor = Company.objects.order_by("pk").values("resale_floor_coefficient")[:1]
+    rows = list(DiscountLevel.objects.annotate(floor_coefficient=Subquery(floor)).values_list(
+        *_LEVEL_COLUMNS, "floor_coefficient"))
+    if not rows:
+        return engine.DEFAULT_LEVELS, resale_floor_coefficient()
+    return _level_scheme_of([row[:-1] for row in rows]), rows[0][-1]
+
+
 def _price(
     node: CustomerNode, lines: Sequence[BasketLine], *, on_date: date | None, line_dates: dict | None = None,
     extra: Sequence[engine.Condition] = (), exclude_contract: int | None = None,
+    settings: EffectiveSettings | None = None,
 ) -> tuple[PriceList | None, engine.PricingBatch, int]:
     """Load everything a set of lines of one node needs and price them.
 
@@ -410,9 +430,13 @@ def _price(
     dates). ``extra`` conditions are added (what-if), ``exclude_contract`` is left out.
 
     Rows are read as tuples, not model instances: at 10,000 lines the instances
-    would cost more than the pricing itself.
+    would cost more than the pricing itself. ``settings``: the node's effective
+    settings when the caller has read them already.
     """
-    settings = customer_node_effective_settings(node)
+    if settings is None:
+        settings = customer_node_effective_settings(node)
+    elif settings.node.pk != node.pk:
+        raise ValueError(f"settings of node {settings.node.pk} given to price node {node.pk}")
     price_list: PriceList | None = settings.value("price_list")
     lineage_ids = list(reversed(node.lineage_ids))  # nearest first
     customer_path = tuple(lineage_ids)
@@ -453,9 +477,9 @@ def _price(
     )
     if exclude_contract is not None:
         conditions = [c for c in conditions if c.contract_id != exclude_contract]
-    index = engine.index_conditions([*conditions, *extra], levels=level_scheme())
+    levels, floor_coefficient = pricing_configuration()
+    index = engine.index_conditions([*conditions, *extra], levels=levels)
     costs = cost_prices(article_ids)
-    floor_coefficient = resale_floor_coefficient()
     one = Decimal(1)
     layer, pallet = PackagingLevel.LAYER.value, PackagingLevel.PALLET.value
     requests = []
@@ -483,11 +507,14 @@ def _price(
     return price_list, engine.price_lines(requests, index), index.condition_count
 
 
-def price_basket(*, node: CustomerNode, lines: Sequence[BasketLine], on_date: date) -> BasketResult:
+def price_basket(
+    *, node: CustomerNode, lines: Sequence[BasketLine], on_date: date, settings: EffectiveSettings | None = None,
+) -> BasketResult:
     """Price a basket for a customer node on a date, in a fixed number of queries
     whatever the number of lines. Unknown article ids raise ``KeyError``: callers
-    validate their input first."""
-    price_list, batch, condition_count = _price(node, lines, on_date=on_date)
+    validate their input first. ``settings``: the node's effective settings
+    (``customer_node_effective_settings``) when the caller has them, read otherwise."""
+    price_list, batch, condition_count = _price(node, lines, on_date=on_date, settings=settings)
     return BasketResult(
         node=node, on_date=on_date, price_list=price_list, lines=batch.lines,
         unpriced_line_ids=batch.unpriced_line_ids, condition_count=condition_count,

@@ -30,10 +30,47 @@ class InheritedValue:
         return self.source is not None
 
 
+class _RelatedInheritedValue(InheritedValue):
+    """A setting that is a related object (price list, payment terms…): the object is
+    read when ``value`` is first asked for, through the source node's foreign key (one
+    query by primary key, then cached on that node), so that resolving the settings
+    costs one plain read of the lineage, and a caller pays only for the objects it
+    uses. An invoiced node among the rows the lineage read returned is taken from
+    them, without a query."""
+
+    def __init__(self, name: str, source: CustomerNode, inherited: bool,
+                 loaded: dict[int, CustomerNode]) -> None:
+        # Frozen like its base: attributes are set once, here.
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "source", source)
+        object.__setattr__(self, "inherited", inherited)
+        object.__setattr__(self, "_loaded", loaded)
+
+    @property  # type: ignore[override]
+    def value(self) -> Any:
+        if self.name == "invoicing_node":
+            known = self._loaded.get(self.source.invoicing_node_id)
+            if known is not None:
+                return known
+        return getattr(self.source, self.name)
+
+
 @dataclass(frozen=True)
 class EffectiveSettings:
     node: CustomerNode
     values: dict[str, InheritedValue] = field(default_factory=dict)
+    # The node's ancestors as read to resolve the settings, nearest first, and the
+    # node's own row read with them (current, whereas ``node`` is the caller's).
+    ancestors: tuple[CustomerNode, ...] = ()
+    node_read: CustomerNode | None = None
+
+    @property
+    def lineage_read(self) -> dict[int, CustomerNode]:
+        """The rows read, by id: the node's own and its ancestors'."""
+        rows = {row.pk: row for row in self.ancestors}
+        if self.node_read is not None:
+            rows[self.node_read.pk] = self.node_read
+        return rows
 
     def __getitem__(self, name: str) -> InheritedValue:
         return self.values[name]
@@ -42,33 +79,38 @@ class EffectiveSettings:
         return self.values[name].value
 
 
+_RELATED = ("salesperson", "payment_terms", "invoicing_node", "price_list", "document_template")
+
+
 def _own_value(node: CustomerNode, name: str) -> Any:
-    """The node's own value of a setting, or None when it leaves it to its ancestors."""
+    """The node's own value of a setting, or None when it leaves it to its ancestors
+    (a related object: its id, the object is read only when asked for)."""
     if name in _PAIRED:
         number, unit = (getattr(node, column) for column in _PAIRED[name])
         return (number, unit) if number is not None and unit else None
-    if name in {"salesperson", "payment_terms", "invoicing_node", "price_list", "document_template"}:
-        return getattr(node, name) if getattr(node, f"{name}_id") is not None else None
+    if name in _RELATED:
+        return getattr(node, f"{name}_id")
     value = getattr(node, name)
     return None if value in ("", None) else value
 
 
-def _resolve(node: CustomerNode, lineage: list[CustomerNode]) -> EffectiveSettings:
-    """``lineage`` runs from the node itself up to its root."""
+def _resolve(node: CustomerNode, lineage: list[CustomerNode], loaded: dict[int, CustomerNode],
+             node_read: CustomerNode | None = None) -> EffectiveSettings:
+    """``lineage`` runs from the node itself (the caller's instance) up to its root;
+    ``loaded``: the rows read, by id; ``node_read``: the node's row as read."""
     values: dict[str, InheritedValue] = {}
     for name in CustomerNode.INHERITABLE_FIELDS:
         for holder in lineage:
             own = _own_value(holder, name)
             if own is not None:
-                values[name] = InheritedValue(name, own, holder, holder.pk != node.pk)
+                inherited = holder.pk != node.pk
+                values[name] = (_RelatedInheritedValue(name, holder, inherited, loaded) if name in _RELATED
+                                else InheritedValue(name, own, holder, inherited))
                 break
         else:
             default = node if name == "invoicing_node" else None
             values[name] = InheritedValue(name, default, None, False)
-    return EffectiveSettings(node=node, values=values)
-
-
-_RELATED = ("salesperson", "payment_terms", "invoicing_node", "price_list", "document_template")
+    return EffectiveSettings(node=node, values=values, ancestors=tuple(lineage[1:]), node_read=node_read)
 
 
 def customer_nodes_effective_settings(nodes: Iterable[CustomerNode]) -> dict[int, EffectiveSettings]:
@@ -76,24 +118,28 @@ def customer_nodes_effective_settings(nodes: Iterable[CustomerNode]) -> dict[int
 
     Each setting is the node's own value, else that of the nearest ancestor that
     has one; the result says which node it came from. ``invoicing_node`` defaults to
-    the node itself when no one in the lineage names one.
+    the node itself when no one in the lineage names one. A setting that is a related
+    object (salesperson, payment terms, invoiced node, price list, document template)
+    is read when its value is first asked for (one query by primary key, none for an
+    invoiced node of the lineage): the lineage read itself joins nothing.
     """
     nodes = list(nodes)
-    ancestor_ids = {pk for node in nodes for pk in node.ancestor_ids}
-    ancestors = {
-        row.pk: row for row in CustomerNode.objects.filter(pk__in=ancestor_ids).select_related(*_RELATED)
-    }
+    # The nodes' own rows come along (current flags for the caller's checks); their
+    # settings are resolved from the instances given, as they stand.
+    lineage_ids = {pk for node in nodes for pk in (*node.ancestor_ids, node.pk)}
+    rows = {row.pk: row for row in CustomerNode.objects.filter(pk__in=lineage_ids).order_by()}
     result: dict[int, EffectiveSettings] = {}
     for node in nodes:
-        lineage = [node] + [ancestors[pk] for pk in reversed(node.ancestor_ids) if pk in ancestors]
-        result[node.pk] = _resolve(node, lineage)
+        lineage = [node] + [rows[pk] for pk in reversed(node.ancestor_ids) if pk in rows]
+        result[node.pk] = _resolve(node, lineage, rows, rows.get(node.pk))
     return result
 
 
 def customer_node_effective_settings(node: CustomerNode | int) -> EffectiveSettings:
-    """Effective settings of one node: two queries however deep the node sits."""
+    """Effective settings of one node: two queries however deep the node sits (one
+    when given the node)."""
     if not isinstance(node, CustomerNode):
-        node = CustomerNode.objects.select_related(*_RELATED).get(pk=node)
+        node = CustomerNode.objects.get(pk=node)
     return customer_nodes_effective_settings([node])[node.pk]
 
 

@@ -8,7 +8,7 @@ same transaction, balance rows locked in primary-key order; weighted average cos
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -19,7 +19,7 @@ from comptoir.exceptions import DomainError, ValidationFailed
 from comptoir.money import round_unit_price
 from trade.models import Article, CustomerNode, Supplier
 
-from ..lock_objects import article_costs_lock, balances_lock, balances_write
+from ..lock_objects import article_costs_lock, article_costs_write, balances_lock, balances_write
 from ..models import (
     ArticleCost,
     ArticleCostHistory,
@@ -30,6 +30,7 @@ from ..models import (
     SerialStatus,
     StockBalance,
     StockMove,
+    Warehouse,
 )
 
 ZERO = Decimal("0")
@@ -71,7 +72,27 @@ class _Delta:
     on_hand: Decimal = ZERO
     reserved: Decimal = ZERO
     blocked: Decimal = ZERO
-    lines: list[str] = field(default_factory=list)
+    # The moves out of this balance: named in the message only when stock is short.
+    specs: list[MoveSpec] = field(default_factory=list)
+
+
+def _short_lines(deltas: Sequence[_Delta]) -> list[list[str]]:
+    """"ART-1 WH/A-001 lot L1" per move out of each short balance, for people. The
+    locations' warehouses (printed) are read here, in one query, and only here: a
+    shipment that has the stock never pays for its message."""
+    locations = [spec.from_location for delta in deltas for spec in delta.specs if spec.from_location is not None]
+    warehouse_field = Location._meta.get_field("warehouse")
+    missing = {location.warehouse_id for location in locations if not warehouse_field.is_cached(location)}
+    if missing:
+        warehouses = Warehouse.objects.in_bulk(missing)
+        for location in locations:
+            if not warehouse_field.is_cached(location):
+                warehouse_field.set_cached_value(location, warehouses[location.warehouse_id])
+    return [
+        [f"{spec.article.code} {spec.from_location}{' lot ' + spec.lot.number if spec.lot else ''}"
+         for spec in delta.specs]
+        for delta in deltas
+    ]
 
 
 def balance_keys_ensure(keys: set[tuple[int, int, int | None]]) -> dict[tuple[int, int, int | None], int]:
@@ -80,11 +101,11 @@ def balance_keys_ensure(keys: set[tuple[int, int, int | None]]) -> dict[tuple[in
     def existing() -> dict[tuple[int, int, int | None], int]:
         rows = StockBalance.objects.filter(
             article_id__in={a for a, _loc, _lot in keys}, location_id__in={loc for _a, loc, _lot in keys}
-        ).values_list("pk", "article_id", "location_id", "lot_id")
+        ).order_by().values_list("pk", "article_id", "location_id", "lot_id")
         return {(a, loc, lot): pk for pk, a, loc, lot in rows if (a, loc, lot) in keys}
 
     found = existing()
-    missing = keys - set(found)
+    missing = keys - found.keys()
     if missing:
         # Only the missing rows: SQLite cannot enforce uniqueness when the lot is NULL.
         StockBalance.objects.bulk_create(
@@ -95,7 +116,8 @@ def balance_keys_ensure(keys: set[tuple[int, int, int | None]]) -> dict[tuple[in
     return found
 
 
-def moves_post(specs: Sequence[MoveSpec], *, user=None) -> list[StockMove]:  # noqa: ANN001
+def moves_post(specs: Sequence[MoveSpec], *, user=None,  # noqa: ANN001
+               locked_balances: Mapping[int, StockBalance] | None = None) -> list[StockMove]:
     """Post moves and update their balances, in the caller's transaction.
 
     Locks every balance touched in primary-key order, checks that no balance would go
@@ -103,6 +125,11 @@ def moves_post(specs: Sequence[MoveSpec], *, user=None) -> list[StockMove]:  # n
     ``F()`` and inserts the moves. Costed receipts update the weighted average cost;
     moves out are valued at the current average. Serial numbers follow their moves.
     Raises :class:`InsufficientStock` naming every short line; nothing is written then.
+
+    ``locked_balances``: balance rows the caller has locked in this transaction (in
+    primary-key order, read under the lock and not changed since). When they are every
+    balance the moves touch, they are used as they are (no second read nor lock);
+    otherwise every balance is found and locked here as usual.
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("moves_post must run inside a transaction")
@@ -115,8 +142,13 @@ def moves_post(specs: Sequence[MoveSpec], *, user=None) -> list[StockMove]:  # n
         for location in (spec.from_location, spec.to_location):
             if location is not None:
                 keys.add((spec.article.pk, location.pk, spec.lot.pk if spec.lot else None))
-    ids = balance_keys_ensure(keys)
-    locked = balances_lock(ids.values())
+    given = {(row.article_id, row.location_id, row.lot_id): row.pk for row in (locked_balances or {}).values()}
+    if locked_balances and keys <= given.keys():
+        ids = {key: given[key] for key in keys}
+        locked = dict(locked_balances)
+    else:
+        ids = balance_keys_ensure(keys)
+        locked = balances_lock(ids.values())
 
     deltas: dict[int, _Delta] = defaultdict(_Delta)
     for spec in specs:
@@ -128,35 +160,42 @@ def moves_post(specs: Sequence[MoveSpec], *, user=None) -> list[StockMove]:  # n
                 delta.reserved -= spec.quantity
             if spec.release_blocked:
                 delta.blocked -= spec.quantity
-            delta.lines.append(f"{spec.article.code} {spec.from_location}{' lot ' + spec.lot.number if spec.lot else ''}")
+            delta.specs.append(spec)
         if spec.to_location is not None:
             deltas[ids[(spec.article.pk, spec.to_location.pk, lot_id)]].on_hand += spec.quantity
 
-    short = []
+    short_balances = []
     for balance_id, delta in deltas.items():
         balance = locked[balance_id]
         on_hand = balance.on_hand + delta.on_hand
         reserved = balance.reserved + delta.reserved
         blocked = balance.blocked + delta.blocked
         if on_hand < 0 or reserved < 0 or blocked < 0 or (delta.on_hand < 0 and on_hand < reserved + blocked):
-            short.append({
-                "balance": balance_id, "lines": delta.lines, "on_hand": str(balance.on_hand),
-                "reserved": str(balance.reserved), "blocked": str(balance.blocked), "change": str(delta.on_hand),
-            })
-    if short:
+            short_balances.append(balance_id)
+    if short_balances:
+        lines = _short_lines([deltas[balance_id] for balance_id in short_balances])
+        short = [
+            {
+                "balance": balance_id, "lines": balance_lines, "on_hand": str(locked[balance_id].on_hand),
+                "reserved": str(locked[balance_id].reserved), "blocked": str(locked[balance_id].blocked),
+                "change": str(deltas[balance_id].on_hand),
+            }
+            for balance_id, balance_lines in zip(short_balances, lines, strict=True)
+        ]
         raise InsufficientStock(
             _("Not enough stock: %(lines)s.") % {"lines": "; ".join(", ".join(s["lines"]) for s in short)},
             lines=short,
         )
-    # The rows are locked: the values computed from them are current; one bulk UPDATE.
-    balances_write({
-        balance_id: {
-            "on_hand": locked[balance_id].on_hand + delta.on_hand,
-            "reserved": locked[balance_id].reserved + delta.reserved,
-            "blocked": locked[balance_id].blocked + delta.blocked,
-        }
-        for balance_id, delta in deltas.items()
-    })
+    # The rows are locked: the values computed from them are current; one bulk UPDATE
+    # of the quantities that change.
+    changes: dict[int, dict[str, Decimal]] = {}
+    for balance_id, delta in deltas.items():
+        balance = locked[balance_id]
+        change = {name: getattr(balance, name) + getattr(delta, name)
+                  for name in ("on_hand", "reserved", "blocked") if getattr(delta, name)}
+        if change:
+            changes[balance_id] = change
+    balances_write(changes)
 
     costs = _costs_apply(specs)
     moves = StockMove.objects.bulk_create([
@@ -183,6 +222,7 @@ def _costs_apply(specs: Sequence[MoveSpec]) -> dict[int, Decimal]:
     article_ids = {spec.article.pk for spec in specs}
     ArticleCost.objects.bulk_create([ArticleCost(article_id=pk) for pk in article_ids], ignore_conflicts=True)
     rows = article_costs_lock(article_ids)
+    before = {row.pk: (row.quantity, row.unit_cost) for row in rows.values()}
     for spec in specs:
         row = rows[spec.article.pk]
         entering = spec.from_location is None
@@ -198,7 +238,7 @@ def _costs_apply(specs: Sequence[MoveSpec]) -> dict[int, Decimal]:
             row.quantity += spec.quantity
         elif leaving:
             row.quantity -= spec.quantity
-    ArticleCost.objects.bulk_update(list(rows.values()), ["quantity", "unit_cost"], batch_size=1000)
+    article_costs_write([row for row in rows.values() if (row.quantity, row.unit_cost) != before[row.pk]])
     return {article_id: row.unit_cost for article_id, row in rows.items()}
 
 

@@ -14,16 +14,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import cast
 
 from django.db import connection, transaction
-from django.db.models import F, Sum
+from django.db.models import F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from trade.models import Article, CustomerNode, KitKind
-from trade.selectors import customer_node_effective_settings
+from trade.selectors import EffectiveSettings, customer_node_effective_settings
 
 from .. import allocation as engine
-from ..lock_objects import balances_lock, balances_write
+from ..lock_objects import balances_lock, balances_lock_ids, balances_write
 from ..models import (
     Location,
     LocationKind,
@@ -37,6 +38,8 @@ from ..models import (
     Warehouse,
 )
 from .ledger import MoveSpec, balance_keys_ensure, moves_post
+
+_INHERITED = object()  # stock_reserve: read the minimum shelf life from the customer node
 
 
 @dataclass(frozen=True)
@@ -56,11 +59,17 @@ def engine_article(article: Article) -> engine.Article:
     )
 
 
-def min_shelf_life_of(customer_node: CustomerNode | None) -> engine.MinShelfLife | None:
-    """The customer's minimum remaining shelf life, inherited through the hierarchy."""
+def min_shelf_life_of(customer_node: CustomerNode | None, *,
+                      settings: EffectiveSettings | None = None) -> engine.MinShelfLife | None:
+    """The customer's minimum remaining shelf life, inherited through the hierarchy.
+    ``settings``: the node's effective settings when the caller has them."""
     if customer_node is None:
         return None
-    value = customer_node_effective_settings(customer_node).value("min_shelf_life")
+    if settings is None:
+        settings = customer_node_effective_settings(customer_node)
+    elif settings.node.pk != customer_node.pk:
+        raise ValueError(f"settings of node {settings.node.pk} given for node {customer_node.pk}")
+    value = settings.value("min_shelf_life")
     if value is None:
         return None
     number, unit = value
@@ -164,14 +173,18 @@ def snapshot_lock(article_ids: set[int], *, warehouse: Warehouse | None, locatio
 def stock_reserve(
     *, document_type: str, document_id: str, lines: Sequence[ReserveLine], warehouse: Warehouse,
     delivery_date: date, customer_node: CustomerNode | None = None, allow_past_ddm: bool = False, user=None,  # noqa: ANN001
+    min_shelf_life: engine.MinShelfLife | None | object = _INHERITED,
 ) -> engine.BatchAllocation:
     """Reserve FEFO for the lines of a document, honouring the customer's minimum
     remaining shelf life at ``delivery_date``. Lines are served in the order given;
     a short line keeps what could be reserved, and its plan says why the rest is not
-    there (the caller keeps it as backorder or cuts it)."""
+    there (the caller keeps it as backorder or cuts it). A caller that has read the
+    customer's settings may pass ``min_shelf_life`` (``min_shelf_life_of``'s answer,
+    ``None`` included); by default it is read from ``customer_node``."""
     if not lines:
         return engine.BatchAllocation(plans=())
-    min_life = min_shelf_life_of(customer_node)
+    min_life = (min_shelf_life_of(customer_node) if min_shelf_life is _INHERITED
+                else cast("engine.MinShelfLife | None", min_shelf_life))
     demand, article_ids = _demand_lines(lines, delivery_date=delivery_date, min_shelf_life=min_life,
                                         allow_past_ddm=allow_past_ddm)
     batch, balances, serial_rows = _allocate_optimistically(demand, article_ids, warehouse=warehouse)
@@ -184,7 +197,8 @@ def stock_reserve(
         (serial_rows[sid].article_id, serial_rows[sid].location_id, None) for sid in batch.serials_allocated
     }
     serial_balances = balance_keys_ensure(serial_balance_keys) if serial_balance_keys else {}
-    for row in balances_lock(set(serial_balances.values()) - set(balances)).values():
+    new_serial_balances = set(serial_balances.values()) - set(balances)
+    for row in (balances_lock(new_serial_balances).values() if new_serial_balances else ()):
         balances[row.pk] = LockedBalance(row.pk, row.article_id, row.location_id, row.lot_id, row.reserved)
     increments: dict[int, Decimal] = defaultdict(Decimal)
     user_or_none = user if getattr(user, "is_authenticated", False) else None
@@ -291,12 +305,16 @@ def _reservations_insert(
         )
 
 
-def _active(document_type: str, document_id: str, document_line: str | None) -> list[Reservation]:
+def _active_queryset(document_type: str, document_id: str, document_line: str | None) -> QuerySet[Reservation]:
     queryset = Reservation.objects.filter(document_type=document_type, document_id=document_id,
                                           status=ReservationStatus.ACTIVE)
     if document_line is not None:
         queryset = queryset.filter(document_line=document_line)
-    return list(queryset.order_by("pk"))
+    return queryset
+
+
+def _active(document_type: str, document_id: str, document_line: str | None) -> list[Reservation]:
+    return list(_active_queryset(document_type, document_id, document_line).order_by("pk"))
 
 
 @transaction.atomic
@@ -385,6 +403,60 @@ def reservations_reassign(
     return moved
 
 
+DocumentLine = tuple[str, str, str]  # (document type, document id, document line)
+
+
+@transaction.atomic
+def reservations_reassign_many(
+    pairs: Sequence[tuple[DocumentLine, DocumentLine]], *, customer_node: CustomerNode | None = None,
+) -> list[Decimal]:
+    """``reservations_reassign`` for many (source, target) document lines at once (a
+    delivery taking every line of its order): one read of what the sources hold, one
+    lock of their balances in primary-key order (as every other writer), one UPDATE.
+    Returns the quantity handed over per pair, in the order given. Sources must be
+    distinct."""
+    if not pairs:
+        return []
+    sources = [source for source, _target in pairs]
+    if len(set(sources)) != len(sources):
+        raise ValueError("reservations_reassign_many: a source line is given twice")
+    if connection.vendor != "postgresql":
+        return [reservations_reassign(source=source, target=target, customer_node=customer_node)
+                for source, target in pairs]
+    by_document: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for document_type, document_id, document_line in sources:
+        by_document[(document_type, document_id)].append(document_line)
+    held = Q()
+    for (document_type, document_id), document_lines in by_document.items():
+        held |= Q(document_type=document_type, document_id=document_id, document_line__in=document_lines)
+    rows = list(Reservation.objects.filter(held, status=ReservationStatus.ACTIVE).order_by("pk")
+                .values_list("pk", "balance_id", "document_type", "document_id", "document_line"))
+    if not rows:
+        return [Decimal(0)] * len(pairs)
+    balances_lock_ids({balance_id for _pk, balance_id, *_source in rows})
+    targets = dict(pairs)
+    row_targets = [targets[(document_type, document_id, document_line)]
+                   for _pk, _balance, document_type, document_id, document_line in rows]
+    table = Reservation._meta.db_table
+    customer_sql = ", customer_node_id = %s" if customer_node is not None else ""
+    with connection.cursor() as cursor:
+        # Only rows still active now that their balances are locked (as the one-line form).
+        cursor.execute(
+            f'UPDATE "{table}" AS r SET document_type = v.t, document_id = v.i, document_line = v.l{customer_sql} '  # noqa: S608
+            "FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[]) AS v(id, t, i, l) "
+            "WHERE r.id = v.id AND r.status = %s RETURNING r.id, r.quantity",
+            [*([customer_node.pk] if customer_node is not None else []),
+             [row[0] for row in rows], *[list(column) for column in zip(*row_targets, strict=True)],
+             ReservationStatus.ACTIVE],
+        )
+        moved_rows = dict(cursor.fetchall())
+    moved: dict[DocumentLine, Decimal] = defaultdict(Decimal)
+    for pk, _balance, document_type, document_id, document_line in rows:
+        if pk in moved_rows:
+            moved[(document_type, document_id, document_line)] += moved_rows[pk]
+    return [moved.get(source, Decimal(0)) for source in sources]
+
+
 def reserved_quantities(*, document_type: str, document_id: str) -> dict[tuple[str, int], Decimal]:
     """Active reserved quantity per (document line, article) of a document (a kit
     line holds its components, each under its own article)."""
@@ -401,11 +473,11 @@ def reservations_ship(
 ) -> list:
     """Ship what is reserved: one shipment move per reservation, out of its balance,
     consuming the reservation. Idempotent: shipping twice moves stock once."""
-    rows = _active(document_type, document_id, document_line)
-    if not rows:
+    held = dict(_active_queryset(document_type, document_id, document_line).values_list("pk", "balance_id"))
+    if not held:
         return []
-    balances_lock({row.balance_id for row in rows})
-    rows = list(Reservation.objects.filter(pk__in=[r.pk for r in rows], status=ReservationStatus.ACTIVE)
+    locked = balances_lock(held.values())
+    rows = list(Reservation.objects.filter(pk__in=list(held), status=ReservationStatus.ACTIVE)
                 .select_related("article", "balance__location", "balance__lot", "serial").order_by("pk"))
     doc_type, doc_id = shipped_document or (document_type, document_id)
     specs = [
@@ -415,7 +487,8 @@ def reservations_ship(
                  customer_node=customer_node or row.customer_node, consume_reserved=True)
         for row in rows
     ]
-    moves = moves_post(specs, user=user)
+    # The balances locked above are those the moves come out of: no second lock.
+    moves = moves_post(specs, user=user, locked_balances=locked)
     Reservation.objects.filter(pk__in=[row.pk for row in rows]).update(status=ReservationStatus.CONSUMED)
     return moves
 

@@ -19,6 +19,16 @@ from tests.edi.test_orders_gateway import SUGAR_GTIN, YOGURT_GTIN, orders_text, 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+
+@pytest.fixture(autouse=True)
+def in_the_ui_language(settings):  # noqa: ANN001, ANN201
+    """Expected texts in the language the browser is served (whatever an earlier test
+    left active in this thread)."""
+    from django.utils import translation
+
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
+
 def test_an_unknown_gtin_is_mapped_from_the_error_queue_and_the_order_appears(
     page, live_server, retail, make_user, tmp_path, screenshot_dir  # noqa: ANN001, F811
 ):

@@ -3,12 +3,13 @@ line checks, pricing through the engine, the transition table and the history.""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import TypeVar
 
-from django.db.models import Model, Q
+from django.db.models import Model, Q, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -43,6 +44,8 @@ DELIVERY_TRANSITIONS: dict[str, set[str]] = {
     DeliveryState.SHIPPED: set(),
     DeliveryState.CANCELLED: set(),
 }
+PricedLineT = TypeVar("PricedLineT", bound=PricedLine)
+
 _TABLES = {"quote": QUOTE_TRANSITIONS, "order": ORDER_TRANSITIONS, "delivery": DELIVERY_TRANSITIONS}
 
 
@@ -51,14 +54,34 @@ def _user(user):  # noqa: ANN001, ANN202
 
 
 def event_record(document: Model, *, kind: str, message: str = "", user=None,  # noqa: ANN001
-                 from_state: str = "", to_state: str = "", data: dict | None = None) -> SalesEvent:
+                 from_state: str = "", to_state: str = "", data: dict | None = None,
+                 pending: list[SalesEvent] | None = None) -> SalesEvent:
+    """Record an event of a document. ``pending``: a list the service saves at once
+    with ``events_save`` before it returns (one INSERT for all its events, in the
+    order recorded) instead of one INSERT here."""
     key = document._meta.model_name.replace("sales", "")  # quote, order, delivery
-    return SalesEvent.objects.create(**{key: document}, kind=kind, message=message, user=_user(user),
-                                     from_state=from_state, to_state=to_state, data=data or {})
+    event = SalesEvent(**{key: document}, kind=kind, message=message, user=_user(user),
+                       from_state=from_state, to_state=to_state, data=data or {})
+    if pending is None:
+        event.save(force_insert=True)
+    else:
+        pending.append(event)
+    return event
 
 
-def transition(document: Model, to_state: str, *, user=None, message: str = "") -> None:  # noqa: ANN001
-    """Move a (locked) document to ``to_state`` if its table allows it, and record it."""
+def events_save(pending: list[SalesEvent]) -> None:
+    """Save the events ``event_record`` kept in ``pending``, in their order (their
+    time is the time they are saved: the history orders them by time then id)."""
+    if pending:
+        SalesEvent.objects.bulk_create(pending)
+        pending.clear()
+
+
+def transition(document: Model, to_state: str, *, user=None, message: str = "",  # noqa: ANN001
+               save_fields: Sequence[str] = (), pending: list[SalesEvent] | None = None) -> None:
+    """Move a (locked) document to ``to_state`` if its table allows it, and record it.
+    ``save_fields``: other fields the caller has set, saved in the same UPDATE;
+    ``pending``: as for ``event_record``."""
     key = document._meta.model_name.replace("sales", "")
     from_state = document.state
     if to_state not in _TABLES[key][from_state]:
@@ -70,9 +93,10 @@ def transition(document: Model, to_state: str, *, user=None, message: str = "") 
             from_state=from_state, to_state=to_state,
         )
     document.state = to_state
-    document.save(update_fields=["state", *(["updated_at"] if hasattr(document, "updated_at") else [])])
+    document.save(update_fields=list(dict.fromkeys(
+        ["state", *save_fields, *(["updated_at"] if hasattr(document, "updated_at") else [])])))
     event_record(document, kind=SalesEvent.Kind.TRANSITION, user=user, from_state=from_state, to_state=to_state,
-                 message=message)
+                 message=message, pending=pending)
 
 
 # ---------------------------------------------------------------- parties
@@ -97,7 +121,8 @@ def parties_resolve(ordering_node: CustomerNode, *, delivery_node: CustomerNode 
     if delivery_node is None:
         delivery_node = ordering_node
         if settings.value("delivery_mode") == DeliveryMode.VIA_PLATFORM:
-            platforms = CustomerNode.objects.filter(pk__in=ordering_node.ancestor_ids, kind=NodeKind.PLATFORM)
+            # The ancestors the settings were resolved from, read just now: no second read.
+            platforms = [node for node in settings.ancestors if node.kind == NodeKind.PLATFORM]
             nearest = max(platforms, key=lambda node: node.depth, default=None)
             delivery_node = nearest or ordering_node
     if invoicing_node is None:
@@ -105,20 +130,27 @@ def parties_resolve(ordering_node: CustomerNode, *, delivery_node: CustomerNode 
     return Parties(ordering_node, delivery_node, invoicing_node, settings.value("salesperson"), settings)
 
 
-def blocked_nodes(nodes: Iterable[CustomerNode]) -> list[CustomerNode]:
-    """The nodes (or their ancestors) that are blocked or inactive: one query."""
+def blocked_nodes(nodes: Iterable[CustomerNode], *,
+                  read: Mapping[int, CustomerNode] | None = None) -> list[CustomerNode]:
+    """The nodes (or their ancestors) that are blocked or inactive: one query, none
+    when ``read`` (rows read in this transaction, e.g. ``EffectiveSettings.lineage_read``)
+    holds every node and ancestor concerned."""
     nodes = list(nodes)
     ids = {pk for node in nodes for pk in node.lineage_ids}
     own = {node.pk for node in nodes}
-    rows = CustomerNode.objects.filter(Q(pk__in=ids, is_blocked=True) | Q(pk__in=own, is_active=False))
-    flags = list(rows.values_list("pk", "is_blocked", "is_active"))
+    if read is not None and ids <= read.keys():
+        flags = [(pk, read[pk].is_blocked, read[pk].is_active) for pk in ids]
+    else:
+        rows = CustomerNode.objects.filter(Q(pk__in=ids, is_blocked=True) | Q(pk__in=own, is_active=False))
+        flags = list(rows.values_list("pk", "is_blocked", "is_active"))
     bad = {pk for pk, blocked, _active in flags if blocked}
     inactive = {pk for pk, _blocked, active in flags if not active and pk in own}
     return [node for node in nodes if inactive & {node.pk} or bad & set(node.lineage_ids)]
 
 
-def customer_check(*nodes: CustomerNode) -> None:
-    refused = blocked_nodes(nodes)
+def customer_check(*nodes: CustomerNode, read: Mapping[int, CustomerNode] | None = None) -> None:
+    """Refuse blocked or inactive customers (``read``: as for ``blocked_nodes``)."""
+    refused = blocked_nodes(nodes, read=read)
     if refused:
         raise ValidationFailed({"customer": [
             _("Customer %(node)s is blocked (or under a blocked node) or inactive: it cannot order.")
@@ -158,8 +190,9 @@ def lines_check(lines: Sequence[tuple[int, LineInput]], *, ordering_node: Custom
     today = today or timezone.localdate()
     errors: list[str] = []
     article_ids = {line.article.pk for _position, line in lines}
-    packagings = {(p.article_id, p.level): p.quantity
-                  for p in Packaging.objects.filter(article_id__in=article_ids)}
+    packagings = {(article_id, level): quantity for article_id, level, quantity
+                  in Packaging.objects.filter(article_id__in=article_ids).order_by()
+                  .values_list("article_id", "level", "quantity")}
     settings = settings or customer_node_effective_settings(ordering_node)
     full_cases = bool(settings.value("full_cases_only"))
     sizes: dict[tuple[int, str], Decimal] = {}
@@ -208,14 +241,16 @@ def date_check(requested_date: date | None, *, today: date | None = None) -> Non
         ]})
 
 
-def lines_price(lines: Sequence[PricedLine], *, node: CustomerNode, on_date: date) -> dict[int, Decimal | None]:
+def lines_price(lines: Sequence[PricedLine], *, node: CustomerNode, on_date: date,
+                settings: EffectiveSettings | None = None) -> dict[int, Decimal | None]:
     """Price saved-or-not lines through the engine in one basket and write the
-    snapshot on each; returns each line's previous net unit price (by position)."""
+    snapshot on each; returns each line's previous net unit price (by position).
+    ``settings``: the node's effective settings when the caller has them."""
     if not lines:
         return {}
     basket = [BasketLine(line_id=line.position, article_id=line.article_id, quantity=line.quantity,
                          packaging_level=line.packaging_level) for line in lines]
-    result = price_basket(node=node, lines=basket, on_date=on_date)
+    result = price_basket(node=node, lines=basket, on_date=on_date, settings=settings)
     priced = {p.line_id: p for p in result.lines}
     before: dict[int, Decimal | None] = {}
     for line in lines:
@@ -243,6 +278,26 @@ def lines_price(lines: Sequence[PricedLine], *, node: CustomerNode, on_date: dat
                 line.margin_amount = round_amount(line.margin_amount + amount - line.line_amount)
             line.net_unit_price, line.line_amount = quoted, amount
     return before
+
+
+def priced_lines_insert(model: type[PricedLineT], rows: Sequence[PricedLineT]) -> list[PricedLineT]:
+    """``bulk_create`` of priced lines (order or quote lines), each breakdown bound as
+    one JSON value.
+
+    Django inserts many rows on PostgreSQL with one array per column (``UNNEST``); for
+    the breakdown that is a ``jsonb[]`` whose text psycopg builds by escaping every
+    quote of every JSON document through a regular-expression callback: ~10 ms for
+    20 lines, as much as pricing them. Given as expressions, the breakdowns make Django
+    insert a ``VALUES`` list instead, each one a plain JSON literal. Same rows stored."""
+    field = model._meta.get_field("breakdown")
+    breakdowns = [row.breakdown for row in rows]
+    for row, breakdown in zip(rows, breakdowns, strict=True):
+        row.breakdown = Value(breakdown, output_field=field)
+    try:
+        return model.objects.bulk_create(rows)
+    finally:
+        for row, breakdown in zip(rows, breakdowns, strict=True):
+            row.breakdown = breakdown
 
 
 def line_fill(line: PricedLine, data: LineInput, *, position: int, per_unit: Decimal) -> PricedLine:

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from comptoir.exceptions import DomainError, InvalidTransition, ValidationFailed
 from comptoir.numbering import number_next_gap_tolerant
 from logistics.services.reservations import (
-    reservations_reassign,
+    reservations_reassign_many,
     reservations_release,
     reservations_ship,
     reserved_quantities,
@@ -38,7 +38,7 @@ from ..models import (
     SalesOrderLine,
 )
 from ..signals import delivery_shipped
-from .common import event_record, line_label, transition
+from .common import event_record, events_save, line_label, transition
 from .orders import ORDER_DOCUMENT, _locked, _open_lines, _reserve, _state_follow
 from .stock import held_units, units_release
 
@@ -59,7 +59,7 @@ def delivery_create(order: SalesOrder, *, planned_date: date | None = None, user
     if order.state not in (OrderState.CONFIRMED, OrderState.PARTIALLY_DELIVERED):
         raise InvalidTransition(_("Only a confirmed order can be delivered (this one is %(state)s).")
                                 % {"state": order.get_state_display()})
-    lines = _open_lines(order)
+    lines = _open_lines(order, breakdown=False)
     if order.backorder_policy == BackorderPolicy.BACKORDER:
         _reserve(order, lines, user=user, record=False)  # backorders: stock may have come
     held = reserved_quantities(document_type=ORDER_DOCUMENT, document_id=str(order.pk))
@@ -78,13 +78,16 @@ def delivery_create(order: SalesOrder, *, planned_date: date | None = None, user
         DeliveryLine(delivery=delivery, order_line=line, article=line.article, quantity=units)
         for line, units in to_pick
     ])
-    for delivery_line, (line, _units) in zip(delivery_lines, to_pick, strict=True):
-        reservations_reassign(source=(ORDER_DOCUMENT, str(order.pk), str(line.pk)),
-                              target=(DELIVERY_DOCUMENT, str(delivery.pk), str(delivery_line.pk)))
+    reservations_reassign_many([
+        ((ORDER_DOCUMENT, str(order.pk), str(line.pk)), (DELIVERY_DOCUMENT, str(delivery.pk), str(delivery_line.pk)))
+        for delivery_line, (line, _units) in zip(delivery_lines, to_pick, strict=True)
+    ])
+    events: list[SalesEvent] = []
     event_record(delivery, kind=SalesEvent.Kind.TRANSITION, user=user, to_state=DeliveryState.PICKING,
-                 message=_("Created from order %(order)s.") % {"order": order.display_number})
+                 message=_("Created from order %(order)s.") % {"order": order.display_number}, pending=events)
     event_record(order, kind=SalesEvent.Kind.CHANGE, user=user,
-                 message=_("Delivery %(delivery)s created.") % {"delivery": delivery.number})
+                 message=_("Delivery %(delivery)s created.") % {"delivery": delivery.number}, pending=events)
+    events_save(events)
     return delivery
 
 
@@ -139,7 +142,7 @@ def delivery_ship(delivery: Delivery, *, user=None) -> Delivery:  # noqa: ANN001
         raise InvalidTransition(_("Delivery %(number)s is %(state)s: it cannot ship.")
                                 % {"number": delivery.number, "state": delivery.get_state_display()})
     order = _locked(delivery.order)
-    lines = list(delivery.lines.select_related("article", "order_line__article"))
+    lines = list(delivery.lines.select_related("article", "order_line__article").defer("order_line__breakdown"))
     for line in lines:
         picked = line.quantity if line.picked_quantity is None else line.picked_quantity
         if picked < line.quantity:
@@ -155,15 +158,17 @@ def delivery_ship(delivery: Delivery, *, user=None) -> Delivery:  # noqa: ANN001
                       customer_node=order.ordering_node, user=user,
                       shipped_document=(DELIVERY_DOCUMENT, delivery.number))
     delivery.shipped_at = timezone.now()
-    delivery.save(update_fields=["shipped_at"])
-    transition(delivery, DeliveryState.SHIPPED, user=user)
+    # The events of this shipment are saved together at the end, in this order.
+    events: list[SalesEvent] = []
+    transition(delivery, DeliveryState.SHIPPED, user=user, save_fields=("shipped_at",), pending=events)
     # Each order line counts what its delivery lines shipped: one UPDATE … + (subquery).
     shipped_here = (DeliveryLine.objects.filter(delivery=delivery, order_line=OuterRef("pk"))
                     .values("order_line").annotate(total=Sum("shipped_quantity")).values("total"))
     SalesOrderLine.objects.filter(pk__in={line.order_line_id for line in lines}).update(
         delivered_quantity=F("delivered_quantity") + Subquery(shipped_here))
+    open_lines = _open_lines(order, breakdown=False)  # with the quantities just delivered
     if order.backorder_policy == BackorderPolicy.CUT:
-        for order_line in _open_lines(order):
+        for order_line in open_lines:
             if order_line.remaining and not _in_open_delivery(order_line):
                 reservations_release(document_type=ORDER_DOCUMENT, document_id=str(order.pk),
                                      document_line=str(order_line.pk))
@@ -172,10 +177,13 @@ def delivery_ship(delivery: Delivery, *, user=None) -> Delivery:  # noqa: ANN001
                 order_line.save(update_fields=["cut_quantity"])
                 event_record(order, kind=SalesEvent.Kind.STOCK, user=user,
                              message=_("%(line)s: %(cut)s not shipped, cut.") % {
-                                 "line": line_label(order_line.position, order_line.article), "cut": cut})
+                                 "line": line_label(order_line.position, order_line.article), "cut": cut},
+                             pending=events)
     event_record(order, kind=SalesEvent.Kind.CHANGE, user=user,
-                 message=_("Delivery %(delivery)s shipped.") % {"delivery": delivery.number})
-    _state_follow(order, user=user)
+                 message=_("Delivery %(delivery)s shipped.") % {"delivery": delivery.number}, pending=events)
+    # The open lines read above are current: the cut ones were saved from them.
+    _state_follow(order, user=user, lines=open_lines, pending=events)
+    events_save(events)
     delivery_shipped.send(sender=Delivery, delivery=delivery)
     return delivery
 
@@ -192,9 +200,10 @@ def delivery_cancel(delivery: Delivery, *, user=None) -> Delivery:  # noqa: ANN0
         raise InvalidTransition(_("Delivery %(number)s is %(state)s: it cannot be cancelled.")
                                 % {"number": delivery.number, "state": delivery.get_state_display()})
     order = delivery.order
-    for line in delivery.lines.all():
-        reservations_reassign(source=(DELIVERY_DOCUMENT, str(delivery.pk), str(line.pk)),
-                              target=(ORDER_DOCUMENT, str(order.pk), str(line.order_line_id)))
+    reservations_reassign_many([
+        ((DELIVERY_DOCUMENT, str(delivery.pk), str(line.pk)), (ORDER_DOCUMENT, str(order.pk), str(line.order_line_id)))
+        for line in delivery.lines.all()
+    ])
     transition(delivery, DeliveryState.CANCELLED, user=user)
     event_record(order, kind=SalesEvent.Kind.CHANGE, user=user,
                  message=_("Delivery %(delivery)s cancelled.") % {"delivery": delivery.number})

@@ -23,6 +23,7 @@ from logistics import allocation as engine
 from logistics.models import Warehouse
 from logistics.services.reservations import (
     ReserveLine,
+    min_shelf_life_of,
     reservations_release,
     reserved_quantities,
     stock_reserve,
@@ -56,6 +57,7 @@ from .common import (
     lines_check,
     lines_price,
     parties_resolve,
+    priced_lines_insert,
     transition,
     unpriced_check,
 )
@@ -78,8 +80,11 @@ def _locked(order: SalesOrder) -> SalesOrder:
         "ordering_node", "delivery_node", "invoicing_node", "warehouse").get(pk=order.pk)
 
 
-def _open_lines(order: SalesOrder) -> list[SalesOrderLine]:
-    return list(order.lines.filter(state=LineState.OPEN).select_related("article").order_by("position"))
+def _open_lines(order: SalesOrder, *, breakdown: bool = True) -> list[SalesOrderLine]:
+    """The open lines with their article. ``breakdown=False``: without the price
+    breakdown (kilobytes of JSON a line) for a caller that only moves quantities."""
+    queryset = order.lines.filter(state=LineState.OPEN).select_related("article").order_by("position")
+    return list(queryset if breakdown else queryset.defer("breakdown"))
 
 
 def _total_refresh(order: SalesOrder, lines: Sequence[SalesOrderLine] | None = None) -> None:
@@ -108,24 +113,28 @@ def order_create(
     A price sent by the customer is only compared: beyond ``price_tolerance_percent``
     of ours the line is flagged."""
     date_check(requested_date)
-    customer_check(ordering_node)
     parties = parties_resolve(ordering_node, delivery_node=delivery_node, invoicing_node=invoicing_node)
+    # The lineage the settings were read from, with current flags: no second read.
+    customer_check(ordering_node, read=parties.settings.lineage_read if parties.settings else None)
     numbered = list(enumerate(lines, start=1))
     sizes = lines_check(numbered, ordering_node=ordering_node, settings=parties.settings)
+    rows = [line_fill(SalesOrderLine(), data, position=position,
+                      per_unit=sizes[(data.article.pk, data.packaging_level or "")])
+            for position, data in numbered]
+    lines_price(rows, node=ordering_node, on_date=timezone.localdate(), settings=parties.settings)
+    for row in rows:
+        row.caller_price_flagged = caller_price_off(row, tolerance_percent=price_tolerance_percent)
+    # Priced before the order is written: it is inserted with its total.
     order = SalesOrder.objects.create(
         ordering_node=ordering_node, delivery_node=parties.delivery_node, invoicing_node=parties.invoicing_node,
         customer_reference=customer_reference, requested_date=requested_date, origin=origin,
         warehouse=warehouse or default_warehouse(), salesperson=salesperson or parties.salesperson, notes=notes,
         created_by=user if getattr(user, "is_authenticated", False) else None, quote=quote, source=source,
+        total_amount=sum((row.line_amount for row in rows), Decimal(0)),
     )
-    rows = [line_fill(SalesOrderLine(order=order), data, position=position,
-                      per_unit=sizes[(data.article.pk, data.packaging_level or "")])
-            for position, data in numbered]
-    lines_price(rows, node=ordering_node, on_date=timezone.localdate())
     for row in rows:
-        row.caller_price_flagged = caller_price_off(row, tolerance_percent=price_tolerance_percent)
-    SalesOrderLine.objects.bulk_create(rows)
-    _total_refresh(order, rows)
+        row.order = order
+    priced_lines_insert(SalesOrderLine, rows)
     event_record(order, kind=SalesEvent.Kind.TRANSITION, user=user, to_state=OrderState.DRAFT,
                  message=_("Created (%(origin)s).") % {"origin": OrderOrigin(origin).label})
     return order
@@ -337,18 +346,19 @@ def order_confirm(order: SalesOrder, *, user=None) -> ConfirmResult:  # noqa: AN
     lines = _open_lines(order)
     if not lines:
         raise ValidationFailed({"lines": [_("An order needs at least one line.")]})
-    customer_check(order.ordering_node, order.delivery_node, order.invoicing_node)
-    date_check(order.requested_date)
-    # Both customers' settings in one read, used by the line check, the credit check
-    # and the backorder rule.
+    # Both customers' settings in one read, used by the customer, line and credit
+    # checks and the backorder rule.
     effective = customer_nodes_effective_settings([order.ordering_node, order.invoicing_node])
     settings = effective[order.ordering_node_id]
+    customer_check(order.ordering_node, order.delivery_node, order.invoicing_node,
+                   read={pk: row for one in effective.values() for pk, row in one.lineage_read.items()})
+    date_check(order.requested_date)
     lines_check([(line.position, LineInput(article=line.article, quantity=line.quantity,
                                            packaging_level=line.packaging_level, requested_date=line.requested_date))
                  for line in lines], ordering_node=order.ordering_node, settings=settings)
     result = ConfirmResult(order=order)
     stored = {line.pk: _price_fields(line) for line in lines}
-    before = lines_price(lines, node=order.ordering_node, on_date=timezone.localdate())
+    before = lines_price(lines, node=order.ordering_node, on_date=timezone.localdate(), settings=settings)
     unpriced_check(lines)
     for line in lines:
         previous = before[line.position]
@@ -373,18 +383,20 @@ def order_confirm(order: SalesOrder, *, user=None) -> ConfirmResult:  # noqa: AN
     order.number = number_next_gap_tolerant(prefix=ORDER_PREFIX, on_date=timezone.localdate())
     order.confirmed_at = timezone.now()
     order.backorder_policy = settings.value("backorder_policy") or BackorderPolicy.BACKORDER
-    order.save(update_fields=["total_amount", "number", "confirmed_at", "backorder_policy", "updated_at"])
-    transition(order, OrderState.CONFIRMED, user=user)
-    result.short_lines = _reserve(order, lines, user=user)
+    transition(order, OrderState.CONFIRMED, user=user,
+               save_fields=("total_amount", "number", "confirmed_at", "backorder_policy"))
+    result.short_lines = _reserve(order, lines, user=user, settings=settings)
     order_confirmed.send(sender=SalesOrder, order=order, result=result)
     return result
 
 
 def _reserve(order: SalesOrder, lines: Sequence[SalesOrderLine], *, user=None,  # noqa: ANN001
-             record: bool = True) -> list[tuple[SalesOrderLine, Decimal, str]]:
+             record: bool = True, settings: EffectiveSettings | None = None,
+             ) -> list[tuple[SalesOrderLine, Decimal, str]]:
     """Reserve what the lines still need (remaining minus already held); apply the
     backorder policy to what is short. Returns (line, short quantity, reason).
-    ``record=False``: a retry whose shortfalls the history already tells."""
+    ``record=False``: a retry whose shortfalls the history already tells.
+    ``settings``: the ordering node's effective settings when the caller has them."""
     held = reserved_quantities(document_type=ORDER_DOCUMENT, document_id=str(order.pk))
     wanted: list[tuple[SalesOrderLine, Decimal]] = []
     in_deliveries = _in_deliveries_by_line(lines)
@@ -398,6 +410,7 @@ def _reserve(order: SalesOrder, lines: Sequence[SalesOrderLine], *, user=None,  
         document_type=ORDER_DOCUMENT, document_id=str(order.pk),
         lines=[ReserveLine(line_id=str(line.pk), article=line.article, quantity=need) for line, need in wanted],
         warehouse=order.warehouse, delivery_date=order.requested_date, customer_node=order.ordering_node, user=user,
+        min_shelf_life=min_shelf_life_of(order.ordering_node, settings=settings),
     )
     plans = {str(plan.line_id): plan for plan in batch.plans}
     short: list[tuple[SalesOrderLine, Decimal, str]] = []
@@ -506,9 +519,13 @@ def order_close(order: SalesOrder, *, user=None, reason: str = "") -> SalesOrder
     return order
 
 
-def _state_follow(order: SalesOrder, *, user=None) -> None:  # noqa: ANN001
-    """After shipping or cutting: delivered when nothing remains, else partially."""
-    lines = _open_lines(order)
+def _state_follow(order: SalesOrder, *, user=None, lines: Sequence[SalesOrderLine] | None = None,  # noqa: ANN001
+                  pending: list[SalesEvent] | None = None) -> None:
+    """After shipping or cutting: delivered when nothing remains, else partially.
+    ``lines``: the open lines as they are now, when the caller has just read them;
+    ``pending``: as for ``event_record``."""
+    if lines is None:
+        lines = _open_lines(order)
     remaining = any(line.remaining > 0 for line in lines)
     shipped = any(line.delivered_quantity > 0 for line in lines)
     target = order.state
@@ -517,7 +534,7 @@ def _state_follow(order: SalesOrder, *, user=None) -> None:  # noqa: ANN001
     elif remaining and shipped and order.state == OrderState.CONFIRMED:
         target = OrderState.PARTIALLY_DELIVERED
     if target != order.state:
-        transition(order, target, user=user)
+        transition(order, target, user=user, pending=pending)
 
 
 @transaction.atomic

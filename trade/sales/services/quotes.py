@@ -25,6 +25,7 @@ from .common import (
     lines_check,
     lines_price,
     parties_resolve,
+    priced_lines_insert,
     transition,
     unpriced_check,
 )
@@ -55,7 +56,7 @@ def quote_create(
     numbered = list(enumerate(lines, start=1))
     if not numbered:
         raise ValidationFailed({"lines": [_("A quote needs at least one line.")]})
-    sizes = lines_check(numbered, ordering_node=ordering_node)
+    sizes = lines_check(numbered, ordering_node=ordering_node, settings=parties.settings)
     quote = Quote.objects.create(
         ordering_node=ordering_node, delivery_node=parties.delivery_node, invoicing_node=parties.invoicing_node,
         customer_reference=customer_reference, requested_date=requested_date, valid_until=valid_until,
@@ -64,8 +65,8 @@ def quote_create(
     )
     rows = [line_fill(QuoteLine(quote=quote), data, position=position,
                       per_unit=sizes[(data.article.pk, data.packaging_level or "")]) for position, data in numbered]
-    lines_price(rows, node=ordering_node, on_date=today)
-    QuoteLine.objects.bulk_create(rows)
+    lines_price(rows, node=ordering_node, on_date=today, settings=parties.settings)
+    priced_lines_insert(QuoteLine, rows)
     quote.total_amount = sum((row.line_amount for row in rows), start=Decimal(0))
     quote.save(update_fields=["total_amount"])
     event_record(quote, kind=SalesEvent.Kind.TRANSITION, user=user, to_state=QuoteState.DRAFT,
