@@ -170,12 +170,6 @@ def _run(*, profile: bool) -> int:
     from trade.selectors import customer_node_effective_settings
 
     store, warehouse, catalogue = _seed()
-    # Planner statistics of the tables just loaded, as a database in service has them:
-    # without them the planner takes the stock tables for empty (nested loops over every
-    # balance of a location) until autovacuum analyzes them, at some point in the middle
-    # of the timed orders.
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
     django_settings.DEBUG = False  # as in production: no query log kept in memory
     lineage = list(CustomerNode.objects.filter(pk__in=store.lineage_ids).order_by("depth"))
     conditions = Condition.objects.filter(contract__status=ContractStatus.ACTIVE, contract__node__in=lineage).count()

@@ -135,13 +135,13 @@ def delivery_ship(delivery: Delivery, *, user=None) -> Delivery:  # noqa: ANN001
     (stock moves out, traceable to the delivered store), the order line counts it
     delivered; what the order still misses stays as backorder or is cut, per the
     customer's rule. Idempotent: a shipped delivery is returned as it is."""
+    order = _locked(SalesOrder(pk=delivery.order_id))  # order before delivery, as order_cancel does
     delivery = _locked_delivery(delivery)
     if delivery.state == DeliveryState.SHIPPED:
         return delivery
     if delivery.state not in (DeliveryState.PICKING, DeliveryState.PICKED):
         raise InvalidTransition(_("Delivery %(number)s is %(state)s: it cannot ship.")
                                 % {"number": delivery.number, "state": delivery.get_state_display()})
-    order = _locked(delivery.order)
     lines = list(delivery.lines.select_related("article", "order_line__article").defer("order_line__breakdown"))
     for line in lines:
         picked = line.quantity if line.picked_quantity is None else line.picked_quantity
