@@ -56,10 +56,18 @@ def number_next_gap_tolerant(*, prefix: str, on_date: date) -> str:
     years (the year in the number is the document's). Elsewhere (the SQLite demo) it
     falls back to :func:`number_next`.
     """
+    return numbers_next_gap_tolerant(prefix=prefix, on_date=on_date, count=1)[0]
+
+
+def numbers_next_gap_tolerant(*, prefix: str, on_date: date, count: int) -> list[str]:
+    """``count`` numbers of :func:`number_next_gap_tolerant`'s series in one query,
+    increasing."""
+    if count <= 0:
+        return []
     connection = transaction.get_connection()
     if connection.vendor != "postgresql":
-        return number_next(prefix=prefix, on_date=on_date)
+        return [number_next(prefix=prefix, on_date=on_date) for _ in range(count)]
     with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(%s)", [_sequence_name(prefix)])
-        value = cursor.fetchone()[0]
-    return f"{prefix}{on_date.year}-{value:06d}"
+        cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)", [_sequence_name(prefix), count])
+        values = sorted(row[0] for row in cursor.fetchall())
+    return [f"{prefix}{on_date.year}-{value:06d}" for value in values]

@@ -52,6 +52,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "trade.brand": VIEW,
         # packagings: sales maps a customer's unknown GTIN from the EDI error queue
         "trade.packaging": ("view", "add", "change"),
+        # customers' own article numbers (PIA …:IN), also mapped from the EDI error queue
+        "trade.customerarticlereference": EDIT,
         "trade.kitcomponent": VIEW,
         "trade.company": VIEW,
         # pricing
@@ -86,6 +88,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "trade.articlefamily": EDIT,
         "trade.brand": EDIT,
         "trade.packaging": EDIT,
+        "trade.customerarticlereference": EDIT,
         "trade.kitcomponent": EDIT,
         "trade.customernode": VIEW,
         "trade.paymentterms": VIEW,

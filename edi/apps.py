@@ -8,9 +8,9 @@ class EdiConfig(AppConfig):
 
     def ready(self) -> None:
         # EDI answers what sales does with EDI orders: ORDRSP on confirmation, DESADV on shipping.
-        from trade.sales.signals import delivery_shipped, order_confirmed
+        from trade.sales.signals import delivery_shipped, orders_confirmed
 
-        from .services.answers import on_delivery_shipped, on_order_confirmed
+        from .services.answers import on_delivery_shipped, on_orders_confirmed
 
-        order_confirmed.connect(on_order_confirmed, dispatch_uid="edi-ordrsp")
+        orders_confirmed.connect(on_orders_confirmed, dispatch_uid="edi-ordrsp")
         delivery_shipped.connect(on_delivery_shipped, dispatch_uid="edi-desadv")

@@ -1,6 +1,10 @@
 """Technical knobs of the gateway, read from Django settings with safe defaults.
 
-Business rules (what to accept, when to answer) are partner fields, not settings.
+Each knob is the Django setting of the name given below, which
+``comptoir/settings/base.py`` takes from the environment variable of the same name
+(with the same default as here, kept for a settings module that leaves it out);
+docs/edi.md, "Operations / settings", lists them. Business rules (what to accept, when
+to answer) are partner fields, not settings.
 """
 
 from __future__ import annotations

@@ -3,11 +3,12 @@ uploading a file by hand. Forms check single rows; ``edi.services`` decide the r
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 from django.contrib.auth import get_user_model
 from django.forms import BaseInlineFormSet, inlineformset_factory
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from comptoir.identifiers import compact_digits
@@ -46,54 +47,63 @@ def partner_filter_field() -> forms.ModelChoiceField:
     )
 
 
-class MessageFilterForm(forms.Form):
-    q = forms.CharField(
-        label=_("Search"),
-        required=False,
-        widget=forms.TextInput(attrs={"placeholder": _("Reference, document")}),
-    )
+class ExchangeFilterForm(forms.Form):
+    """The filters of every list of the monitor: partner and direction.
+
+    Each field but ``q`` and the dates filters the model field of its name.
+    """
+
     partner = partner_filter_field()
     direction = forms.ChoiceField(
         label=_("Direction"), required=False, choices=_choices(Direction.choices)
     )
-    message_type = forms.ChoiceField(
-        label=_("Type"), required=False, choices=_choices(MessageType.choices)
-    )
-    state = forms.ChoiceField(
-        label=_("State"), required=False, choices=_choices(MessageState.choices)
-    )
+
+
+class ExchangeSearchFilterForm(ExchangeFilterForm):
+    """A list also searched by its references (``q``) and narrowed to the days it was
+    created in: the search box comes first, the dates last, the list's own filters in
+    between."""
+
+    DATE_FIELDS = ("date_from", "date_to")
+    search_placeholder: ClassVar[Promise | str] = ""
+
+    q = forms.CharField(label=_("Search"), required=False)
     date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
     date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["q"].widget.attrs["placeholder"] = self.search_placeholder
+        between = [name for name in self.fields if name != "q" and name not in self.DATE_FIELDS]
+        self.order_fields(["q", *between, *self.DATE_FIELDS])
 
-class InterchangeFilterForm(forms.Form):
-    q = forms.CharField(
-        label=_("Search"),
-        required=False,
-        widget=forms.TextInput(attrs={"placeholder": _("Control reference, sender")}),
+
+def message_type_filter_field() -> forms.ChoiceField:
+    return forms.ChoiceField(label=_("Type"), required=False, choices=_choices(MessageType.choices))
+
+
+class MessageFilterForm(ExchangeSearchFilterForm):
+    search_placeholder = _("Reference, document")
+
+    message_type = message_type_filter_field()
+    state = forms.ChoiceField(
+        label=_("State"), required=False, choices=_choices(MessageState.choices)
     )
-    partner = partner_filter_field()
-    direction = forms.ChoiceField(
-        label=_("Direction"), required=False, choices=_choices(Direction.choices)
-    )
+
+
+class InterchangeFilterForm(ExchangeSearchFilterForm):
+    search_placeholder = _("Control reference, sender")
+
     state = forms.ChoiceField(
         label=_("State"), required=False, choices=_choices(InterchangeState.choices)
     )
     transport = forms.ChoiceField(
         label=_("Transport"), required=False, choices=_choices(InterchangeTransport.choices)
     )
-    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
-    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
 
 
-class ErrorQueueFilterForm(forms.Form):
-    partner = partner_filter_field()
-    direction = forms.ChoiceField(
-        label=_("Direction"), required=False, choices=_choices(Direction.choices)
-    )
-    message_type = forms.ChoiceField(
-        label=_("Type"), required=False, choices=_choices(MessageType.choices)
-    )
+class ErrorQueueFilterForm(ExchangeFilterForm):
+    message_type = message_type_filter_field()
 
 
 class PartnerFilterForm(forms.Form):
@@ -120,38 +130,7 @@ class TradingPartnerForm(IdentifierCleaningMixin, forms.ModelForm):
 
     class Meta:
         model = TradingPartner
-        fields = [
-            "code",
-            "name",
-            "customer_node",
-            "supplier",
-            "gln",
-            "interchange_id",
-            "interchange_id_qualifier",
-            "our_id",
-            "our_id_qualifier",
-            "syntax_identifier",
-            "syntax_version",
-            "test_indicator",
-            "is_active",
-            "transport",
-            "inbox_path",
-            "outbox_path",
-            "as2_id",
-            "as2_url",
-            "as2_certificate",
-            "as2_sign",
-            "as2_encrypt",
-            "as2_compress",
-            "as2_mdn_mode",
-            "as2_mdn_signed",
-            "api_user",
-            "unknown_gtin_policy",
-            "price_tolerance_percent",
-            "send_contrl",
-            "request_contrl",
-            "ordrsp_policy",
-        ]
+        fields = TradingPartner.EDITABLE_FIELDS
         widgets = {"as2_certificate": forms.Textarea(attrs={"rows": 4, "class": "mono"})}
 
     # Field groups of the form page, in order.
@@ -223,14 +202,7 @@ class TradingPartnerForm(IdentifierCleaningMixin, forms.ModelForm):
 class PartnerMessageTypeForm(forms.ModelForm):
     class Meta:
         model = PartnerMessageType
-        fields = [
-            "direction",
-            "message_type",
-            "version",
-            "release",
-            "association_code",
-            "is_enabled",
-        ]
+        fields = PartnerMessageType.EDITABLE_FIELDS
         widgets = {
             "version": forms.TextInput(attrs={"size": 3}),
             "release": forms.TextInput(attrs={"size": 4}),

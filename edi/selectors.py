@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from edi.eancom import PartyIdentification, parse_interchanges
 from edi.eancom.syntax import encoding_for
@@ -16,13 +16,15 @@ from .models import (
     EdiMessage,
     Interchange,
     InterchangeState,
+    InterchangeTransport,
+    MdnMode,
     MessageState,
     MessageType,
     PartnerMessageType,
     TradingPartner,
 )
 
-# Outbound interchanges still waiting for the partner's acknowledgement.
+# Outbound interchanges not yet acknowledged (or rejected) by the partner.
 UNACKNOWLEDGED_STATES = (InterchangeState.QUEUED, InterchangeState.SENT)
 # Inbound interchanges whose processing has not finished.
 PENDING_STATES = (InterchangeState.RECEIVED, InterchangeState.PARSED)
@@ -95,6 +97,29 @@ def interchanges_pending(*, older_than: datetime) -> QuerySet[Interchange]:
     ).order_by("pk")
 
 
+def interchanges_unacknowledged(*, made_before: datetime) -> QuerySet[Interchange]:
+    """Outbound interchanges made before ``made_before`` still waiting for an
+    acknowledgement the partner is expected to send.
+
+    One is expected when the partner is asked for a CONTRL ("ask for CONTRL": UNB 0031
+    = 1) and the interchange holds a message other than a CONTRL (a CONTRL is never
+    acknowledged, nor asked to be), or when it travels by AS2 to a partner who sends
+    MDNs. Interchanges to partners who acknowledge neither way are never waited for.
+    Read from the partner as it is set up now.
+    """
+    message_not_contrl = EdiMessage.objects.filter(interchange=OuterRef("pk")).exclude(
+        message_type=MessageType.CONTRL
+    )
+    contrl_expected = Q(partner__request_contrl=True) & Exists(message_not_contrl)
+    mdn_expected = Q(transport=InterchangeTransport.AS2) & ~Q(partner__as2_mdn_mode=MdnMode.NONE)
+    return Interchange.objects.filter(
+        contrl_expected | mdn_expected,
+        direction=Direction.OUTBOUND,
+        state__in=UNACKNOWLEDGED_STATES,
+        created_at__lt=made_before,
+    )
+
+
 @dataclass(frozen=True)
 class PartnerCounters:
     partner_id: int | None
@@ -107,7 +132,8 @@ class PartnerCounters:
 
 def partner_counters(*, now: datetime, unacknowledged_hours: int) -> list[PartnerCounters]:
     """Per partner: messages today (both directions), messages in error, and outbound
-    interchanges not acknowledged ``unacknowledged_hours`` after they were queued.
+    interchanges whose expected acknowledgement has not come ``unacknowledged_hours``
+    after they were queued (``interchanges_unacknowledged``).
 
     Two aggregate queries whatever the number of partners; messages of unknown senders
     count under a partner-less row.
@@ -123,11 +149,7 @@ def partner_counters(*, now: datetime, unacknowledged_hours: int) -> list[Partne
         .filter(Q(today__gt=0) | Q(errors__gt=0))
     )
     interchange_rows = (
-        Interchange.objects.filter(
-            direction=Direction.OUTBOUND, state__in=UNACKNOWLEDGED_STATES, created_at__lt=late
-        )
-        .values("partner")
-        .annotate(count=Count("pk"))
+        interchanges_unacknowledged(made_before=late).values("partner").annotate(count=Count("pk"))
     )
     by_partner: dict[int | None, dict[str, int]] = {}
     for row in message_rows:

@@ -10,10 +10,15 @@ urlpatterns = [
     path("", monitor.MessageListView.as_view(), name="monitor"),
     path("errors/", monitor.ErrorQueueView.as_view(), name="error_queue"),
     path("errors/replay/", monitor.ErrorQueueReplayView.as_view(), name="error_queue_replay"),
-    # The message page with the forms that map its unknown GTINs and GLNs (crossref.py).
+    # The message page with the forms that map its unknown GTINs, GLNs and buyer codes (crossref.py).
     path("messages/<int:pk>/", crossref.MessageDetailView.as_view(), name="message_detail"),
     path("messages/<int:pk>/map-gtin/", crossref.MapGtinView.as_view(), name="message_map_gtin"),
     path("messages/<int:pk>/map-gln/", crossref.MapGlnView.as_view(), name="message_map_gln"),
+    path(
+        "messages/<int:pk>/map-buyer-code/",
+        crossref.MapBuyerCodeView.as_view(),
+        name="message_map_buyer_code",
+    ),
     path(
         "crossref/customers/",
         crossref.lookup_customers_without_gln,

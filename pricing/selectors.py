@@ -1,24 +1,27 @@
 """Reads of the pricing domain: load what the engine needs, in one set of queries for
-a whole basket, and price it.
+whole baskets, and price them.
 
 ``price_basket`` is what order entry, EDI and the API call: it loads the customer's
 lineage, the articles, the gross prices of the inherited price list (and of the lists
 it derives from), the active contracts' conditions that can touch the basket, and the
 cost prices — a fixed number of queries whatever the number of lines — then hands
-frozen inputs to ``pricing.engine``.
+frozen inputs to ``pricing.engine``. ``price_baskets`` does the same for the baskets
+of many nodes at once (EDI ingestion: the orders of a whole chain), still in a fixed
+number of queries; ``price_basket`` is its one-basket case.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any, TypeAlias
 
 from django.core.exceptions import EmptyResultSet
-from django.db.models import BooleanField, Expression, F, Prefetch, Q, Subquery, Sum
+from django.db import connection
+from django.db.models import BooleanField, Expression, F, Q, Subquery, Sum
 from django.utils.translation import gettext as _
 
 from comptoir.exceptions import ValidationFailed
@@ -32,7 +35,7 @@ from trade.models import (
     PriceList,
     SupplierArticle,
 )
-from trade.selectors import EffectiveSettings, customer_node_effective_settings
+from trade.selectors import EffectiveSettings, customer_nodes_effective_settings
 
 from . import engine
 from .models import (
@@ -41,6 +44,7 @@ from .models import (
     ConditionTier,
     Contract,
     ContractStatus,
+    CustomerSegment,
     DiscountLevel,
     PriceListItem,
     RebateAgreement,
@@ -173,24 +177,51 @@ class _ContractTerms:
     valid_to: date | None
 
 
-def _gross_prices(
-    price_list: PriceList | None, articles: Collection[int], packaging_sizes: dict[tuple[int, str], Decimal],
-    *, on_date: date | None = None,
-) -> dict[int, tuple[engine.GrossPrice, ...]]:
-    """Gross price candidates per article (``articles``: their ids): the node's list
-    first (priority 0); a derived list's missing prices come from its parents × their
-    coefficients (priority 1, 2…). With ``on_date``, only the prices valid that day.
-
-    Each article's candidates come largest packaging first, then by list and start
-    date: when none is for the ordered packaging, the engine takes the first of the
-    equally ranked ones, so a layer or a pallet is priced from the case price and its
-    breaks rather than from the base-unit price."""
-    chain = price_list_chain(price_list)
-    if not chain:
+def _price_lists_read(list_ids: Collection[int]) -> dict[int, PriceList]:
+    """The lists and every list they derive from, by id, in one query whatever the
+    depth of their chains (a recursive CTE, which the ORM cannot write; PostgreSQL and
+    SQLite both run it). Each list's ``parent`` is set from the others, so that
+    ``price_list_chain`` then walks a chain without a query."""
+    if not list_ids:
         return {}
-    queryset = PriceListItem.objects.filter(
-        _IdIn("article_id", articles), price_list_id__in=[pl.pk for pl, _c in chain]
+    quote = connection.ops.quote_name
+    table = quote(PriceList._meta.db_table)
+    pk = quote(PriceList._meta.pk.column)
+    parent = quote(PriceList._meta.get_field("parent").column)
+    placeholders = ", ".join(["%s"] * len(list_ids))
+    sql = (
+        f"WITH RECURSIVE chain (list_id) AS ("
+        f" SELECT {pk} FROM {table} WHERE {pk} IN ({placeholders})"
+        f" UNION SELECT derived.{parent} FROM {table} derived JOIN chain ON derived.{pk} = chain.list_id"
+        f" WHERE derived.{parent} IS NOT NULL"
+        f") SELECT * FROM {table} WHERE {pk} IN (SELECT list_id FROM chain)"
     )
+    lists = {price_list.pk: price_list for price_list in PriceList.objects.raw(sql, [int(i) for i in list_ids])}
+    for price_list in lists.values():
+        if price_list.parent_id in lists:
+            price_list.parent = lists[price_list.parent_id]
+    return lists
+
+
+def _gross_prices(
+    wanted: Mapping[int, tuple[PriceList, Collection[int]]], packaging_sizes: Mapping[tuple[int, str], Decimal],
+    *, on_date: date | None = None,
+) -> dict[int, dict[int, tuple[engine.GrossPrice, ...]]]:
+    """Gross price candidates per price list, then per article, in one query for every
+    list's chain. ``wanted``: list id → the list (its ``parent`` chain loaded, see
+    ``_price_lists_read``) and the ids of the articles asked at that list.
+
+    At each list: the list's own prices first (priority 0); a derived list's missing
+    prices come from its parents × their coefficients (priority 1, 2…). With
+    ``on_date``, only the prices valid that day. Each article's candidates come
+    largest packaging first, then by list and start date: when none is for the
+    ordered packaging, the engine takes the first of the equally ranked ones, so a
+    layer or a pallet is priced from the case price and its breaks rather than from
+    the base-unit price."""
+    chains = {list_id: price_list_chain(price_list) for list_id, (price_list, _articles) in wanted.items()}
+    list_ids = sorted({price_list.pk for chain in chains.values() for price_list, _c in chain})
+    article_ids = {article_id for _list, articles in wanted.values() for article_id in articles}
+    queryset = PriceListItem.objects.filter(_IdIn("article_id", article_ids), _IdIn("price_list_id", list_ids))
     if on_date is not None:
         queryset = queryset.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=on_date)).filter(
             Q(valid_to__isnull=True) | Q(valid_to__gte=on_date))
@@ -200,51 +231,73 @@ def _gross_prices(
     grouped: dict[tuple[int, int, str, date | None, date | None], list[tuple[Decimal, Decimal]]] = defaultdict(list)
     for article_id, list_id, level, valid_from, valid_to, min_quantity, unit_price in rows:
         grouped[(article_id, list_id, level, valid_from, valid_to)].append((min_quantity, unit_price))
-    # Every candidate is a price of the node's list; an inherited one says where from.
-    head, head_code = chain[0][0].pk, chain[0][0].code
-    position = {
-        pl.pk: (priority, head_code if priority == 0 else f"{head_code} ← {pl.code}", coefficient)
-        for priority, (pl, coefficient) in enumerate(chain)
-    }
+    for items in grouped.values():
+        items.sort()
     one = Decimal(1)
-    result: dict[int, list[tuple[tuple[object, ...], engine.GrossPrice]]] = defaultdict(list)
-    for (article_id, list_id, level, valid_from, valid_to), items in grouped.items():
-        priority, list_code, coefficient = position[list_id]
-        base_units = packaging_sizes.get((article_id, level), one) if level else one
-        if len(items) > 1:
-            items.sort()
+    result: dict[int, dict[int, tuple[engine.GrossPrice, ...]]] = {}
+    for head_id, chain in chains.items():
+        articles_asked = wanted[head_id][1]
+        # Every candidate is a price of the head list; an inherited one says where from.
+        head_code = chain[0][0].code
+        position = {
+            price_list.pk: (priority, head_code if priority == 0 else f"{head_code} ← {price_list.code}", coefficient)
+            for priority, (price_list, coefficient) in enumerate(chain)
+        }
+        candidates: dict[int, list[tuple[tuple[object, ...], engine.GrossPrice]]] = defaultdict(list)
+        for (article_id, list_id, level, valid_from, valid_to), items in grouped.items():
+            place = position.get(list_id)
+            if place is None or article_id not in articles_asked:
+                continue
+            priority, list_code, coefficient = place
+            base_units = packaging_sizes.get((article_id, level), one) if level else one
             breaks = tuple(
                 engine.QuantityBreak(min_quantity=min_quantity, unit_price=unit_price * coefficient)
                 for min_quantity, unit_price in items[1:]
             )
-        else:
-            breaks = ()
-        first_price = items[0][1]
-        price = engine.GrossPrice(
-            price_list_id=head,
-            price_list_code=list_code,
-            unit_price=first_price * coefficient if priority else first_price,
-            base_units=base_units,
-            breaks=breaks,
-            valid_from=valid_from,
-            valid_to=valid_to,
-            priority=priority,
-        )
-        order = (priority, -base_units, level, valid_from or date.min, valid_to or date.max)
-        result[article_id].append((order, price))
-    return {
-        article_id: tuple(price for _order, price in sorted(candidates, key=lambda pair: pair[0]))
-        for article_id, candidates in result.items()
-    }
+            first_price = items[0][1]
+            price = engine.GrossPrice(
+                price_list_id=head_id,
+                price_list_code=list_code,
+                unit_price=first_price * coefficient if priority else first_price,
+                base_units=base_units,
+                breaks=breaks,
+                valid_from=valid_from,
+                valid_to=valid_to,
+                priority=priority,
+            )
+            order = (priority, -base_units, level, valid_from or date.min, valid_to or date.max)
+            candidates[article_id].append((order, price))
+        result[head_id] = {
+            article_id: tuple(price for _order, price in sorted(found, key=lambda pair: pair[0]))
+            for article_id, found in candidates.items()
+        }
+    return result
 
 
-def _contracts_for(lineage_ids: Sequence[int], on_date: date | None) -> list[Contract]:
+def _contracts_for(lineage_ids: Sequence[int], on_date: date | None) -> tuple[list[Contract], dict[int, list[int]]]:
+    """The active contracts standing on a node of ``lineage_ids`` or on a segment with
+    a member among them, and the nodes each stands on among ``lineage_ids`` (its node;
+    a segment's members found there, read from the membership table in one query and
+    not the whole segment, which may hold thousands of stores)."""
     queryset = Contract.objects.filter(status=ContractStatus.ACTIVE).filter(
         Q(node_id__in=lineage_ids) | Q(segment__nodes__in=lineage_ids)
     )
     if on_date is not None:
         queryset = queryset.filter(valid_from__lte=on_date).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on_date))
-    return list(queryset.distinct().prefetch_related(Prefetch("segment__nodes", queryset=CustomerNode.objects.only("id"))))
+    contracts = list(queryset.distinct())
+    segment_ids = {contract.segment_id for contract in contracts if contract.node_id is None and contract.segment_id}
+    members: dict[int, list[int]] = defaultdict(list)
+    if segment_ids:
+        membership = CustomerSegment.nodes.through.objects.filter(
+            customersegment_id__in=sorted(segment_ids), customernode_id__in=lineage_ids)
+        for segment_id, node_id in membership.order_by("customernode_id").values_list(
+                "customersegment_id", "customernode_id"):
+            members[segment_id].append(node_id)
+    contract_nodes = {
+        contract.pk: [contract.node_id] if contract.node_id else members.get(contract.segment_id, [])
+        for contract in contracts
+    }
+    return contracts, contract_nodes
 
 
 def _build_engine_conditions(
@@ -338,18 +391,14 @@ def _basket_conditions(
 ) -> list[engine.Condition]:
     """The active conditions of the lineage's contracts that can touch these articles,
     read as rows (no model instances) with their tiers in one more query.
+    ``lineage_ids`` may be the union of several lineages: a segment contract then
+    stands on each of its members found in any of them.
 
     With ``on_date``, conditions whose own dates exclude that day are not loaded: the
     engine could never apply them (their contract's dates are filtered already)."""
-    contracts = _contracts_for(lineage_ids, on_date)
+    contracts, contract_nodes = _contracts_for(lineage_ids, on_date)
     if not contracts:
         return []
-    lineage = set(lineage_ids)
-    contract_nodes = {
-        contract.pk: ([contract.node_id] if contract.node_id else
-                      [n.pk for n in contract.segment.nodes.all() if n.pk in lineage])
-        for contract in contracts
-    }
     terms = {contract.pk: _ContractTerms(contract.code, contract.valid_from, contract.valid_to)
              for contract in contracts}
     scope = Q(scope_kind="all") | Q(_IdIn("article_id", article_ids))
@@ -417,30 +466,100 @@ def pricing_configuration() -> tuple[engine.LevelScheme, Decimal | None]:
     return _level_scheme_of([row[:-1] for row in rows]), rows[0][-1]
 
 
-def _price(
-    node: CustomerNode, lines: Sequence[BasketLine], *, on_date: date | None, line_dates: dict | None = None,
+@dataclass(frozen=True, slots=True)
+class BasketRequest:
+    """One basket of ``price_baskets``: a node, its lines (their ids need be unique
+    within the basket only) and the node's effective settings when the caller has
+    them (``customer_node_effective_settings``), read otherwise."""
+
+    node: CustomerNode
+    lines: Sequence[BasketLine]
+    settings: EffectiveSettings | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _PricedBasket:
+    price_list: PriceList | None
+    batch: engine.PricingBatch
+    condition_count: int
+
+
+# Condition counts of one node: (scope kind, scope id) → how many conditions.
+_ScopeCounts: TypeAlias = dict[tuple[engine.ScopeKind, int | None], int]
+
+
+def _scope_counts(conditions: Iterable[engine.Condition]) -> dict[int, _ScopeCounts]:
+    """How many conditions stand on each node, per scope."""
+    result: dict[int, _ScopeCounts] = defaultdict(dict)
+    for condition in conditions:
+        counts = result[condition.node_id]
+        key = (condition.scope_kind, condition.scope_id)
+        counts[key] = counts.get(key, 0) + 1
+    return result
+
+
+def _condition_count(
+    counts: Mapping[int, _ScopeCounts], customer_path: Iterable[int], *, article_ids: Iterable[int],
+    brand_ids: Iterable[int], family_ids: Iterable[int],
+) -> int:
+    """How many of the loaded conditions a basket alone would have loaded: those on a
+    node of its path that are all-scope or aimed at one of its articles, their brands
+    or their families' lineages (the filter of ``_basket_conditions``)."""
+    total = 0
+    for node_id in customer_path:
+        node_counts = counts.get(node_id)
+        if not node_counts:
+            continue
+        total += node_counts.get((engine.ScopeKind.ALL, None), 0)
+        for kind, ids in (
+            (engine.ScopeKind.ARTICLE, article_ids), (engine.ScopeKind.BRAND, brand_ids),
+            (engine.ScopeKind.FAMILY, family_ids),
+        ):
+            total += sum(node_counts.get((kind, scope_id), 0) for scope_id in ids)
+    return total
+
+
+def _price_baskets(
+    baskets: Sequence[BasketRequest], *, on_date: date | None,
+    line_dates: Sequence[Mapping[engine.LineId, date]] | None = None,
     extra: Sequence[engine.Condition] = (), exclude_contract: int | None = None,
-    settings: EffectiveSettings | None = None,
-) -> tuple[PriceList | None, engine.PricingBatch, int]:
-    """Load everything a set of lines of one node needs and price them.
+) -> list[_PricedBasket]:
+    """Load everything the baskets need, once for all of them, and price each: one
+    result per basket, in order. A fixed number of queries whatever the number of
+    baskets (nodes) and lines.
 
     ``on_date`` prices every line on that date and loads only the contracts (and
-    conditions) valid then; with ``line_dates`` (line id → date) each line is priced
-    on its own date and every active contract is loaded (the engine checks the
-    dates). ``extra`` conditions are added (what-if), ``exclude_contract`` is left out.
+    conditions) valid then; with ``line_dates`` (one mapping line id → date per
+    basket) each line is priced on its own date and every active contract is loaded
+    (the engine checks the dates). ``extra`` conditions are added to every basket
+    (what-if), ``exclude_contract`` is left out.
+
+    One condition index serves every basket: it holds the conditions of the union of
+    the baskets' lineages, and a line only ever looks up the nodes of its own
+    customer path, so it is priced as its basket alone would be. Each basket goes
+    through the engine on its own (``price_lines`` per basket), so its lines keep the
+    caller's ids even where ids repeat across baskets. A basket's ``condition_count``
+    counts what that basket alone would have loaded.
 
     Rows are read as tuples, not model instances: at 10,000 lines the instances
-    would cost more than the pricing itself. ``settings``: the node's effective
-    settings when the caller has read them already.
+    would cost more than the pricing itself.
     """
-    if settings is None:
-        settings = customer_node_effective_settings(node)
-    elif settings.node.pk != node.pk:
-        raise ValueError(f"settings of node {settings.node.pk} given to price node {node.pk}")
-    price_list: PriceList | None = settings.value("price_list")
-    lineage_ids = list(reversed(node.lineage_ids))  # nearest first
-    customer_path = tuple(lineage_ids)
-    article_ids = {line.article_id for line in lines}
+    if not baskets:
+        return []
+    for basket in baskets:
+        if basket.settings is not None and basket.settings.node.pk != basket.node.pk:
+            raise ValueError(f"settings of node {basket.settings.node.pk} given to price node {basket.node.pk}")
+    unread = [basket.node for basket in baskets if basket.settings is None]
+    read = customer_nodes_effective_settings(unread) if unread else {}
+    # The effective price list's id is on the node it comes from: the lists themselves
+    # (and those they derive from) are read below, all in one query.
+    list_ids: list[int | None] = []
+    for basket in baskets:
+        settings = basket.settings if basket.settings is not None else read[basket.node.pk]
+        source = settings["price_list"].source
+        list_ids.append(None if source is None else source.price_list_id)
+    price_lists = _price_lists_read({list_id for list_id in list_ids if list_id is not None})
+    article_ids = {line.article_id for basket in baskets for line in basket.lines}
     # article id → (brand id, base unit, family lineage from the root)
     articles: dict[int, tuple[int | None, str, tuple[int, ...]]] = {}
     family_lineages: dict[str, tuple[int, ...]] = {}
@@ -458,9 +577,8 @@ def _price(
     packaging_rows = Packaging.objects.filter(_IdIn("article_id", article_ids)).order_by().values_list(
         "article_id", "level", "quantity")
     packaging_sizes = {(article_id, level): quantity for article_id, level, quantity in packaging_rows}
-    family_ids = {family_id for lineage in family_lineages.values() for family_id in lineage}
     missing_packagings = sorted({
-        (line.article_id, line.packaging_level) for line in lines
+        (line.article_id, line.packaging_level) for basket in baskets for line in basket.lines
         if line.packaging_level and (line.article_id, line.packaging_level) not in packaging_sizes
     })
     if missing_packagings:  # never price a case as one unit
@@ -469,42 +587,109 @@ def _price(
             % {"article": article_id, "level": PackagingLevel(level).label}
             for article_id, level in missing_packagings
         ]})
-    gross = _gross_prices(price_list, articles, packaging_sizes, on_date=on_date if line_dates is None else None)
+    load_date = on_date if line_dates is None else None
+    asked_at: dict[int, set[int]] = defaultdict(set)  # price list id → article ids
+    for basket, list_id in zip(baskets, list_ids, strict=True):
+        if list_id is not None:
+            asked_at[list_id].update(line.article_id for line in basket.lines)
+    gross = _gross_prices(
+        {list_id: (price_lists[list_id], asked) for list_id, asked in asked_at.items()}, packaging_sizes,
+        on_date=load_date,
+    ) if asked_at else {}
+    lineage_union = sorted({node_id for basket in baskets for node_id in basket.node.lineage_ids})
     conditions = _basket_conditions(
-        lineage_ids=lineage_ids, article_ids=articles.keys(),
+        lineage_ids=lineage_union, article_ids=articles.keys(),
         brand_ids={brand_id for brand_id, _unit, _lineage in articles.values() if brand_id},
-        family_ids=family_ids, on_date=on_date if line_dates is None else None,
+        family_ids={family_id for lineage in family_lineages.values() for family_id in lineage},
+        on_date=load_date,
     )
     if exclude_contract is not None:
         conditions = [c for c in conditions if c.contract_id != exclude_contract]
     levels, floor_coefficient = pricing_configuration()
     index = engine.index_conditions([*conditions, *extra], levels=levels)
+    counts = _scope_counts(conditions)
     costs = cost_prices(article_ids)
     one = Decimal(1)
     layer, pallet = PackagingLevel.LAYER.value, PackagingLevel.PALLET.value
-    requests = []
-    for line in lines:
-        article_id = line.article_id
-        brand_id, base_unit, family_lineage = articles[article_id]
-        level = line.packaging_level
-        cost = costs.get(article_id)
-        requests.append(engine.PriceRequest(
-            line_id=line.line_id,
-            article_id=article_id,
-            brand_id=brand_id,
-            family_lineage=family_lineage,
-            customer_path=customer_path,
-            on_date=line_dates[line.line_id] if line_dates is not None else on_date,
-            quantity=line.quantity,
-            gross_prices=gross.get(article_id, ()),
-            unit=level or base_unit,
-            base_units_per_unit=packaging_sizes.get((article_id, level), one) if level else one,
-            base_units_per_layer=packaging_sizes.get((article_id, layer)),
-            base_units_per_pallet=packaging_sizes.get((article_id, pallet)),
-            cost_price=cost,
-            resale_floor=(cost * floor_coefficient) if cost is not None and floor_coefficient else None,
+    results: list[_PricedBasket] = []
+    for position, (basket, list_id) in enumerate(zip(baskets, list_ids, strict=True)):
+        customer_path = tuple(reversed(basket.node.lineage_ids))  # nearest first
+        gross_of_list = gross.get(list_id, {}) if list_id is not None else {}
+        dates = line_dates[position] if line_dates is not None else None
+        requests = []
+        basket_articles: set[int] = set()
+        basket_brands: set[int] = set()
+        basket_families: set[int] = set()
+        for line in basket.lines:
+            article_id = line.article_id
+            brand_id, base_unit, family_lineage = articles[article_id]
+            basket_articles.add(article_id)
+            if brand_id:
+                basket_brands.add(brand_id)
+            basket_families.update(family_lineage)
+            level = line.packaging_level
+            cost = costs.get(article_id)
+            requests.append(engine.PriceRequest(
+                line_id=line.line_id,
+                article_id=article_id,
+                brand_id=brand_id,
+                family_lineage=family_lineage,
+                customer_path=customer_path,
+                on_date=dates[line.line_id] if dates is not None else on_date,
+                quantity=line.quantity,
+                gross_prices=gross_of_list.get(article_id, ()),
+                unit=level or base_unit,
+                base_units_per_unit=packaging_sizes.get((article_id, level), one) if level else one,
+                base_units_per_layer=packaging_sizes.get((article_id, layer)),
+                base_units_per_pallet=packaging_sizes.get((article_id, pallet)),
+                cost_price=cost,
+                resale_floor=(cost * floor_coefficient) if cost is not None and floor_coefficient else None,
+            ))
+        condition_count = len(extra) + _condition_count(
+            counts, customer_path, article_ids=basket_articles, brand_ids=basket_brands, family_ids=basket_families)
+        results.append(_PricedBasket(
+            price_list=price_lists[list_id] if list_id is not None else None,
+            batch=engine.price_lines(requests, index),
+            condition_count=condition_count,
         ))
-    return price_list, engine.price_lines(requests, index), index.condition_count
+    return results
+
+
+def _price(
+    node: CustomerNode, lines: Sequence[BasketLine], *, on_date: date | None,
+    line_dates: Mapping[engine.LineId, date] | None = None,
+    extra: Sequence[engine.Condition] = (), exclude_contract: int | None = None,
+    settings: EffectiveSettings | None = None,
+) -> tuple[PriceList | None, engine.PricingBatch, int]:
+    """Load everything a set of lines of one node needs and price them: the one-basket
+    case of ``_price_baskets`` (which see for ``on_date``, ``line_dates``, ``extra``
+    and ``exclude_contract``)."""
+    (priced,) = _price_baskets(
+        [BasketRequest(node=node, lines=lines, settings=settings)], on_date=on_date,
+        line_dates=None if line_dates is None else [line_dates], extra=extra, exclude_contract=exclude_contract,
+    )
+    return priced.price_list, priced.batch, priced.condition_count
+
+
+def price_baskets(requests: Sequence[BasketRequest], *, on_date: date) -> list[BasketResult]:
+    """Price many baskets, of one node or of many, on a date: one ``BasketResult`` per
+    request, in order, each identical to ``price_basket`` of that request alone
+    (its lines under the caller's own line ids, its own ``unpriced_line_ids`` and
+    ``condition_count``).
+
+    Everything is loaded once for all the requests (settings of the nodes lacking
+    them, price lists and their chains, articles, packagings, gross prices, the
+    contracts of the union of the lineages, cost prices, the pricing configuration):
+    a fixed number of queries whatever the number of requests and lines. Unknown
+    article ids raise ``KeyError`` and a packaging an article lacks raises
+    ``ValidationFailed``, for the whole batch: callers validate their input first."""
+    return [
+        BasketResult(
+            node=request.node, on_date=on_date, price_list=priced.price_list, lines=priced.batch.lines,
+            unpriced_line_ids=priced.batch.unpriced_line_ids, condition_count=priced.condition_count,
+        )
+        for request, priced in zip(requests, _price_baskets(requests, on_date=on_date), strict=True)
+    ]
 
 
 def price_basket(
@@ -514,11 +699,7 @@ def price_basket(
     whatever the number of lines. Unknown article ids raise ``KeyError``: callers
     validate their input first. ``settings``: the node's effective settings
     (``customer_node_effective_settings``) when the caller has them, read otherwise."""
-    price_list, batch, condition_count = _price(node, lines, on_date=on_date, settings=settings)
-    return BasketResult(
-        node=node, on_date=on_date, price_list=price_list, lines=batch.lines,
-        unpriced_line_ids=batch.unpriced_line_ids, condition_count=condition_count,
-    )
+    return price_baskets([BasketRequest(node=node, lines=lines, settings=settings)], on_date=on_date)[0]
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,13 @@
 from django.contrib import admin
 
 from . import models
-from .services import article_save, customer_node_save, family_save
+from .services import (
+    article_save,
+    customer_article_reference_create,
+    customer_article_reference_update,
+    customer_node_save,
+    family_save,
+)
 
 
 class CustomerAddressInline(admin.TabularInline):
@@ -83,6 +89,24 @@ class ArticleFamilyAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):  # noqa: ANN001, ANN201
         family_save(obj)
+
+
+@admin.register(models.CustomerArticleReference)
+class CustomerArticleReferenceAdmin(admin.ModelAdmin):
+    list_display = ("customer_node", "code", "article", "packaging_level", "description", "updated_at")
+    list_filter = ("packaging_level",)
+    search_fields = ("code", "customer_node__code", "customer_node__name", "article__code")
+    raw_id_fields = ("customer_node", "article")
+    list_select_related = ("customer_node", "article")
+
+    def save_model(self, request, obj, form, change):  # noqa: ANN001, ANN201
+        fields = {name: getattr(obj, name) for name in ("customer_node", "code", "article",
+                                                        "packaging_level", "description")}
+        if change:
+            saved = customer_article_reference_update(reference=obj, **fields)
+        else:
+            saved = customer_article_reference_create(**fields)
+        obj.pk = saved.pk
 
 
 admin.site.register(models.Brand, search_fields=("name",))

@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.core.validators import MaxLengthValidator
 from django.db.models import Q
 from django.forms import BaseFormSet, formset_factory, inlineformset_factory
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from comptoir import roles
@@ -31,6 +32,7 @@ from .models import (
     KitKind,
     NodeKind,
     Packaging,
+    PackagingLevel,
     PaymentTerms,
     Supplier,
     SupplierAddress,
@@ -38,6 +40,7 @@ from .models import (
     SupplierContact,
     TrackingMode,
 )
+from .models.references import CUSTOMER_ARTICLE_CODE_LENGTH
 from .selectors import article_by_gtin, customer_node_ancestors
 
 INHERIT_LABEL = _("— inherited —")
@@ -315,6 +318,56 @@ class CustomerFilterForm(forms.Form):
     )
     active = forms.ChoiceField(label=_("Active"), required=False, choices=YES_NO_ANY)
     blocked = forms.ChoiceField(label=_("Blocked"), required=False, choices=YES_NO_ANY)
+
+
+def article_by_code_or_gtin(value: str) -> Article:
+    """The article a code (any case) or the GTIN of one of its packagings designates."""
+    value = value.strip()
+    article = Article.objects.filter(code__iexact=value).first()
+    if article is None and compact_digits(value).isdigit():
+        packaging = article_by_gtin(value)
+        article = packaging.article if packaging is not None else None
+    if article is None:
+        raise forms.ValidationError(
+            _("No article has the code or GTIN %(value)s."),
+            code="unknown_article",
+            params={"value": value},
+        )
+    return article
+
+
+class CustomerArticleReferenceForm(forms.Form):
+    """A customer's article number and the article (keyed by code or GTIN, with
+    suggestions) it stands for. Written by ``trade.services.references``, whose
+    refusals land on these fields."""
+
+    code = forms.CharField(
+        label=_("Customer's article number"),
+        max_length=CUSTOMER_ARTICLE_CODE_LENGTH,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    article = forms.CharField(
+        label=_("Article (code or GTIN)"),
+        max_length=30,
+        widget=forms.TextInput(
+            attrs={
+                "data-lookup-url": reverse_lazy("trade:article_lookup"),
+                "autocomplete": "off",
+                "spellcheck": "false",
+                "placeholder": _("Code or GTIN"),
+            }
+        ),
+    )
+    packaging_level = forms.ChoiceField(
+        label=_("Packaging level"),
+        required=False,
+        choices=[("", _("Base unit")), *PackagingLevel.choices],
+        help_text=_("What one unit ordered under this number is."),
+    )
+    description = forms.CharField(label=_("Description"), max_length=200, required=False)
+
+    def clean_article(self) -> Article:
+        return article_by_code_or_gtin(self.cleaned_data["article"])
 
 
 # --------------------------------------------------------------------------- suppliers

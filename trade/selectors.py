@@ -10,7 +10,7 @@ from django.db.models import Count, Q, QuerySet
 
 from comptoir.identifiers import compact_digits, gtin_lookup_forms
 
-from .models import Article, CustomerNode, Packaging, Supplier
+from .models import Article, CustomerArticleReference, CustomerNode, Packaging, Supplier
 
 # Settings stored as a pair of columns that inherit together.
 _PAIRED = {"min_shelf_life": ("min_shelf_life_value", "min_shelf_life_unit")}
@@ -181,6 +181,76 @@ def article_by_gtin(gtin: str) -> Packaging | None:
         .filter(gtin__in=gtin_lookup_forms(gtin))
         .first()
     )
+
+
+# --------------------------------------------------------------- customer article references
+
+
+@dataclass(frozen=True)
+class ArticleReferenceRow:
+    """A customer article reference as it applies to a node: its own, or inherited from
+    the ancestor that holds it (``reference.customer_node``)."""
+
+    reference: CustomerArticleReference
+    inherited: bool
+
+    @property
+    def source(self) -> CustomerNode:
+        return self.reference.customer_node
+
+
+def _nearest_by_code(
+    rows: Iterable[CustomerArticleReference], lineage_ids: list[int]
+) -> dict[str, CustomerArticleReference]:
+    """For each code, the reference of the deepest node of the lineage (root first)."""
+    rank = {pk: index for index, pk in enumerate(lineage_ids)}
+    nearest: dict[str, CustomerArticleReference] = {}
+    for row in rows:
+        held = nearest.get(row.code)
+        if held is None or rank[row.customer_node_id] > rank[held.customer_node_id]:
+            nearest[row.code] = row
+    return nearest
+
+
+def customer_article_references_resolve(
+    *, node: CustomerNode, codes: Iterable[str]
+) -> dict[str, tuple[Article, str]]:
+    """The article and packaging level ('' = base unit) each of the customer's article
+    numbers ``codes`` designates for ``node``: a reference of the node itself, else of
+    the nearest ancestor that has one. Codes are compared without surrounding spaces;
+    a code nobody maps is absent from the result. One query, whatever the depth of the
+    node and the number of codes (none when there is no code)."""
+    wanted = {code.strip() for code in codes if code and code.strip()}
+    lineage = node.lineage_ids
+    if not wanted or not lineage:
+        return {}
+    rows = (
+        CustomerArticleReference.objects.filter(customer_node_id__in=lineage, code__in=wanted)
+        .select_related("article").order_by()
+    )
+    return {code: (row.article, row.packaging_level) for code, row in _nearest_by_code(rows, lineage).items()}
+
+
+def customer_article_references_for(node: CustomerNode, *, search: str = "") -> list[ArticleReferenceRow]:
+    """Every reference that applies to ``node``, by code: its own and those it inherits
+    (an ancestor's code that a nearer node also maps is left out: it does not apply).
+    ``search`` narrows to codes, article codes or designations containing it. One query."""
+    lineage = node.lineage_ids or [node.pk]
+    rows = CustomerArticleReference.objects.filter(customer_node_id__in=lineage).select_related(
+        "article", "customer_node"
+    )
+    search = search.strip()
+    if search:
+        # Narrow on the codes that match, but keep every row of those codes so the
+        # nearest one is still the one shown.
+        codes = CustomerArticleReference.objects.filter(customer_node_id__in=lineage).filter(
+            Q(code__icontains=search) | Q(article__code__icontains=search)
+            | Q(article__designation__icontains=search)
+        ).values("code")
+        rows = rows.filter(code__in=codes)
+    nearest = _nearest_by_code(rows, lineage)
+    return [ArticleReferenceRow(row, inherited=row.customer_node_id != node.pk)
+            for _code, row in sorted(nearest.items())]
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,22 @@ urlpatterns = [
     ),
     path("customers/<int:pk>/children/", customers.customer_children, name="customer_children"),
     path("customers/<int:pk>/card/", customers.customer_card, name="customer_card"),
+    path(
+        "customers/<int:pk>/article-references/new/",
+        customers.CustomerReferenceCreateView.as_view(),
+        name="customer_reference_create",
+    ),
+    path(
+        "customers/<int:pk>/article-references/<int:reference_pk>/edit/",
+        customers.CustomerReferenceUpdateView.as_view(),
+        name="customer_reference_update",
+    ),
+    path(
+        "customers/<int:pk>/article-references/<int:reference_pk>/delete/",
+        customers.CustomerReferenceDeleteView.as_view(),
+        name="customer_reference_delete",
+    ),
+    path("articles/lookup/", customers.article_lookup, name="article_lookup"),
     path("suppliers/", suppliers.SupplierListView.as_view(), name="supplier_list"),
     path("suppliers/new/", suppliers.SupplierCreateView.as_view(), name="supplier_create"),
     path("suppliers/<int:pk>/", suppliers.SupplierDetailView.as_view(), name="supplier_detail"),

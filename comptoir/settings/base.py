@@ -22,6 +22,16 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name, "").strip()
+    return float(value) if value else default
+
+
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
@@ -178,7 +188,8 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # EDI gateway: our AS2 identity (the key and certificate files live outside the
-# repository), and after how many hours an unacknowledged outbound interchange is late.
+# repository), then the technical knobs `edi.conf` reads (docs/edi.md, "Operations /
+# settings"). A value that is not a number stops the start.
 COMPTOIR_AS2_ID = os.environ.get("COMPTOIR_AS2_ID", "")
 COMPTOIR_AS2_KEY_FILE = os.environ.get("COMPTOIR_AS2_KEY_FILE", "")
 COMPTOIR_AS2_CERT_FILE = os.environ.get("COMPTOIR_AS2_CERT_FILE", "")
@@ -187,7 +198,12 @@ COMPTOIR_AS2_KEY_PASSWORD = os.environ.get("COMPTOIR_AS2_KEY_PASSWORD", "")
 # partner's own AS2 host, that we POST the asynchronous MDNs partners ask for to.
 COMPTOIR_AS2_MDN_URL = os.environ.get("COMPTOIR_AS2_MDN_URL", "")
 EDI_AS2_MDN_HOSTS = env_list("EDI_AS2_MDN_HOSTS")
-EDI_UNACKNOWLEDGED_HOURS = int(os.environ.get("EDI_UNACKNOWLEDGED_HOURS", "24"))
+EDI_UNACKNOWLEDGED_HOURS = env_int("EDI_UNACKNOWLEDGED_HOURS", 24)
+EDI_DIRECTORY_SETTLE_SECONDS = env_float("EDI_DIRECTORY_SETTLE_SECONDS", 10)
+EDI_HTTP_MAX_BYTES = env_int("EDI_HTTP_MAX_BYTES", 50 * 1024 * 1024)
+EDI_SEND_MAX_RETRIES = env_int("EDI_SEND_MAX_RETRIES", 6)
+EDI_PENDING_AFTER_SECONDS = env_int("EDI_PENDING_AFTER_SECONDS", 300)
+EDI_AS2_TIMEOUT_SECONDS = env_float("EDI_AS2_TIMEOUT_SECONDS", 60)
 
 # A shared cache (Redis in production) keeps API idempotency keys across processes;
 # without CACHE_URL each process has its own memory cache (demo, tests).

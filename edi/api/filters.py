@@ -13,7 +13,10 @@ class TradingPartnerFilter(django_filters.FilterSet):
         fields = ("transport", "is_active", "customer_node", "supplier", "gln")
 
 
-class InterchangeFilter(django_filters.FilterSet):
+class ExchangeFilter(django_filters.FilterSet):
+    """What both exchange lists (interchanges, messages) filter by: direction, state,
+    partner and when they were created."""
+
     created_after = django_filters.IsoDateTimeFilter(
         field_name="created_at", lookup_expr="gte", help_text="Created at or after (ISO 8601)."
     )
@@ -22,39 +25,29 @@ class InterchangeFilter(django_filters.FilterSet):
     )
 
     class Meta:
+        fields: tuple[str, ...] = ("direction", "state", "partner")
+
+
+class InterchangeFilter(ExchangeFilter):
+    class Meta:
         model = Interchange
         fields = (
-            "direction",
-            "state",
-            "partner",
+            *ExchangeFilter.Meta.fields,
             "transport",
             "control_reference",
             "sender_id",
             "parent",
-            "created_after",
-            "created_before",
         )
 
 
-class EdiMessageFilter(django_filters.FilterSet):
-    created_after = django_filters.IsoDateTimeFilter(
-        field_name="created_at", lookup_expr="gte", help_text="Created at or after (ISO 8601)."
-    )
-    created_before = django_filters.IsoDateTimeFilter(
-        field_name="created_at", lookup_expr="lt", help_text="Created before (ISO 8601)."
-    )
-
+class EdiMessageFilter(ExchangeFilter):
     class Meta:
         model = EdiMessage
         fields = (
-            "direction",
-            "state",
+            *ExchangeFilter.Meta.fields,
             "message_type",
-            "partner",
             "interchange",
             "reference",
             "document_type",
             "document_id",
-            "created_after",
-            "created_before",
         )

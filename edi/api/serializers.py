@@ -42,15 +42,7 @@ class PartnerMessageTypeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = PartnerMessageType
-        fields = (
-            "id",
-            "direction",
-            "message_type",
-            "version",
-            "release",
-            "association_code",
-            "is_enabled",
-        )
+        fields = ("id", *PartnerMessageType.EDITABLE_FIELDS)
         read_only_fields = fields
 
 
@@ -63,49 +55,7 @@ class PartnerMessageTypeInputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = PartnerMessageType
-        fields = (
-            "id",
-            "direction",
-            "message_type",
-            "version",
-            "release",
-            "association_code",
-            "is_enabled",
-        )
-
-
-PARTNER_WRITABLE_FIELDS = (
-    "code",
-    "name",
-    "customer_node",
-    "supplier",
-    "gln",
-    "interchange_id",
-    "interchange_id_qualifier",
-    "our_id",
-    "our_id_qualifier",
-    "syntax_identifier",
-    "syntax_version",
-    "test_indicator",
-    "transport",
-    "inbox_path",
-    "outbox_path",
-    "as2_id",
-    "as2_url",
-    "as2_certificate",
-    "as2_sign",
-    "as2_encrypt",
-    "as2_compress",
-    "as2_mdn_mode",
-    "as2_mdn_signed",
-    "api_user",
-    "unknown_gtin_policy",
-    "price_tolerance_percent",
-    "send_contrl",
-    "request_contrl",
-    "ordrsp_policy",
-    "is_active",
-)
+        fields = ("id", *PartnerMessageType.EDITABLE_FIELDS)
 
 
 class TradingPartnerSerializer(serializers.ModelSerializer):
@@ -114,7 +64,13 @@ class TradingPartnerSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = TradingPartner
-        fields = ("id", *PARTNER_WRITABLE_FIELDS, "message_types", "created_at", "updated_at")
+        fields = (
+            "id",
+            *TradingPartner.EDITABLE_FIELDS,
+            "message_types",
+            "created_at",
+            "updated_at",
+        )
         read_only_fields = fields
 
 
@@ -127,7 +83,7 @@ class TradingPartnerInputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = TradingPartner
-        fields = (*PARTNER_WRITABLE_FIELDS, "message_types")
+        fields = (*TradingPartner.EDITABLE_FIELDS, "message_types")
 
     def _save(self, partner: TradingPartner, validated_data: dict[str, Any]) -> TradingPartner:
         items = validated_data.pop("message_types", None)

@@ -37,9 +37,9 @@ class SyntaxErrorCode(IntEnum):
     TOO_MANY_CONSTITUENTS = 16
     NO_AGREEMENT = 17
     UNSPECIFIED = 18
-    INVALID_SERVICE_CHARACTER = 20
+    INVALID_SERVICE_CHARACTER = 20  # character invalid as service character (UNA advice)
     INVALID_CHARACTER = 21
-    INVALID_SERVICE_CHARACTER_USED = 22
+    INVALID_SERVICE_CHARACTER_USED = 22  # invalid service character(s) (used in the data)
     DUPLICATE = 26
     REFERENCES_DO_NOT_MATCH = 28
     CONTROL_COUNT_MISMATCH = 29

@@ -9,6 +9,7 @@ and agrees with us, per direction, on the message types we exchange
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -192,6 +193,40 @@ class TradingPartner(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # What people edit (the partner form, the API); the rest is kept by the gateway.
+    EDITABLE_FIELDS: ClassVar[tuple[str, ...]] = (
+        "code",
+        "name",
+        "customer_node",
+        "supplier",
+        "gln",
+        "interchange_id",
+        "interchange_id_qualifier",
+        "our_id",
+        "our_id_qualifier",
+        "syntax_identifier",
+        "syntax_version",
+        "test_indicator",
+        "transport",
+        "inbox_path",
+        "outbox_path",
+        "as2_id",
+        "as2_url",
+        "as2_certificate",
+        "as2_sign",
+        "as2_encrypt",
+        "as2_compress",
+        "as2_mdn_mode",
+        "as2_mdn_signed",
+        "api_user",
+        "unknown_gtin_policy",
+        "price_tolerance_percent",
+        "send_contrl",
+        "request_contrl",
+        "ordrsp_policy",
+        "is_active",
+    )
+
     class Meta:
         ordering = ["code"]
         verbose_name = _("trading partner")
@@ -268,6 +303,16 @@ class PartnerMessageType(models.Model):
         _("association code"), max_length=6, blank=True, help_text=_("EAN008, EAN005…")
     )
     is_enabled = models.BooleanField(_("enabled"), default=True)
+
+    # What people edit (the partner form's agreements, the API); the partner is implied.
+    EDITABLE_FIELDS: ClassVar[tuple[str, ...]] = (
+        "direction",
+        "message_type",
+        "version",
+        "release",
+        "association_code",
+        "is_enabled",
+    )
 
     class Meta:
         ordering = ["partner", "direction", "message_type"]

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
@@ -30,7 +32,7 @@ from edi.eancom.messages.ordrsp import (
     build_ordrsp,
 )
 from logistics.models import ExpiryKind, StockMove
-from logistics.services.reservations import reserved_quantities
+from logistics.services.reservations import reserved_quantities_many
 from trade.models import Company, Packaging
 from trade.sales.models import Delivery, DeliveryLine, OrderOrigin, SalesOrder, SalesOrderLine
 from trade.sales.services.orders import ORDER_DOCUMENT, ConfirmResult
@@ -38,7 +40,7 @@ from trade.sales.services.stock import held_units
 
 from ..models import Direction, EdiMessage, Interchange, MessageType, OrdrspPolicy, TradingPartner
 from ..selectors import message_type_agreement
-from .outbound import message_send
+from .outbound import OutboundDocument, message_send, messages_send
 
 logger = logging.getLogger(__name__)
 SOURCE_PREFIX = "edi-message:"
@@ -47,7 +49,7 @@ SOURCE_PREFIX = "edi-message:"
 def _source(order: SalesOrder) -> tuple[EdiMessage, TradingPartner] | None:
     if order.origin != OrderOrigin.EDI or not order.source.startswith(SOURCE_PREFIX):
         return None
-    row = EdiMessage.objects.select_related("partner", "interchange").filter(
+    row = EdiMessage.objects.select_related("partner", "interchange").defer("interchange__payload").filter(
         pk=order.source.removeprefix(SOURCE_PREFIX)).first()
     if row is None or row.partner is None:
         return None
@@ -100,30 +102,60 @@ def _confirmed_base(line: SalesOrderLine, held: dict, in_deliveries: dict[int, D
     return min(line.delivered_quantity + held_units(held, line) + picking, line.base_quantity)
 
 
-def ordrsp_build(orders: list[SalesOrder], received: Orders | None) -> Ordrsp:
+@dataclass
+class _OrderFacts:
+    """What ORDRSPs read of their orders, loaded for all of them at once: lines,
+    reservations, deliveries being picked, GTINs, our party."""
+
+    lines: dict[int, list[SalesOrderLine]]
+    held: dict[str, dict]
+    in_deliveries: dict[int, Decimal]
+    gtins: dict[tuple[int, str], str]
+    ours: Party | None
+
+
+def _order_facts(orders: list[SalesOrder]) -> _OrderFacts:
+    ids = [order.pk for order in orders]
+    by_pk = {order.pk: order for order in orders}
+    lines: dict[int, list[SalesOrderLine]] = defaultdict(list)
+    for line in SalesOrderLine.objects.filter(order_id__in=ids).select_related("article").defer(
+            "breakdown").order_by("order_id", "position"):
+        line.order = by_pk[line.order_id]
+        lines[line.order_id].append(line)
+    in_deliveries = dict(
+        DeliveryLine.objects.filter(order_line__order_id__in=ids, delivery__state__in=("picking", "picked"))
+        .values("order_line").annotate(total=Sum("quantity")).values_list("order_line", "total").order_by())
+    return _OrderFacts(
+        lines=lines,
+        held=reserved_quantities_many(document_type=ORDER_DOCUMENT, document_ids=[str(pk) for pk in ids]),
+        in_deliveries=in_deliveries,
+        gtins=_gtins({line.article_id for rows in lines.values() for line in rows}),
+        ours=_our_party(),
+    )
+
+
+def ordrsp_build(orders: list[SalesOrder], received: Orders | None, *, facts: _OrderFacts | None = None) -> Ordrsp:
     """One answer to one ORDERS message, whatever number of orders it became (one per
     store of a platform order): per buyer line number, the quantity confirmed for the
     requested date (QTY 113, summed over the stores) beside the quantity ordered
     (QTY 21, as they sent it), the action code and our net price; their lines we did
-    not take are answered "not accepted"."""
+    not take are answered "not accepted". ``facts``: ``_order_facts`` of (at least)
+    these orders, when the caller answers many messages at once."""
+    facts = facts or _order_facts(orders)
     ordered: dict[str, Decimal] = defaultdict(Decimal)
     confirmed: dict[str, Decimal] = defaultdict(Decimal)
     sample: dict[str, SalesOrderLine] = {}
     flagged: set[str] = set()
     for order in orders:
-        held = reserved_quantities(document_type=ORDER_DOCUMENT, document_id=str(order.pk))
-        in_deliveries = dict(
-            DeliveryLine.objects.filter(order_line__order=order, delivery__state__in=("picking", "picked"))
-            .values("order_line").annotate(total=Sum("quantity")).values_list("order_line", "total"))
-        for line in order.lines.select_related("article").order_by("position"):
+        held = facts.held.get(str(order.pk), {})
+        for line in facts.lines.get(order.pk, []):
             key = line.customer_line_reference or str(line.position)
             per_unit = line.base_units_per_unit or Decimal(1)
             ordered[key] += line.quantity
-            confirmed[key] += _confirmed_base(line, held, in_deliveries) / per_unit
+            confirmed[key] += _confirmed_base(line, held, facts.in_deliveries) / per_unit
             sample.setdefault(key, line)
             if line.caller_price_flagged:
                 flagged.add(key)
-    gtins = _gtins({line.article_id for line in sample.values()})
     received_lines = {line.line_number: line for line in received.lines} if received is not None else {}
     keys = list(received_lines) if received_lines else list(sample)
     keys += [key for key in sample if key not in keys]
@@ -146,7 +178,7 @@ def ordrsp_build(orders: list[SalesOrder], received: Orders | None) -> Ordrsp:
         else:
             action = LineAction.ACCEPTED
         response_lines.append(ResponseLine(
-            line_number=key, action=action, gtin=(theirs.gtin if theirs else "") or _line_gtin(gtins, line),
+            line_number=key, action=action, gtin=(theirs.gtin if theirs else "") or _line_gtin(facts.gtins, line),
             supplier_article=line.article.code, ordered_quantity=asked, confirmed_quantity=quantity,
             delivery_date=line.requested_date or line.order.requested_date,
             net_price=Price(amount=line.net_unit_price) if line.net_unit_price is not None else None,
@@ -159,9 +191,8 @@ def ordrsp_build(orders: list[SalesOrder], received: Orders | None) -> Ordrsp:
     else:
         status = ResponseStatus.ACCEPTED_WITH_CHANGES
     parties = [party for party in received.parties if party.role in ("BY", "DP", "IV")] if received else []
-    ours = _our_party()
-    if ours is not None:
-        parties.append(ours)
+    if facts.ours is not None:
+        parties.append(facts.ours)
     first = orders[0]
     return Ordrsp(
         document_number=first.number or str(first.pk), status=status, document_date=timezone.localdate(),
@@ -173,26 +204,65 @@ def ordrsp_build(orders: list[SalesOrder], received: Orders | None) -> Ordrsp:
 
 
 def ordrsp_send(order_id: int) -> None:
-    """Answer the ORDERS an order came from, once every order it became is out of
-    draft; sent once per ORDERS message (a second call finds it sent)."""
-    order = SalesOrder.objects.get(pk=order_id)
-    source = _source(order)
-    if source is None:
+    """``ordrsps_send`` of one order."""
+    ordrsps_send([order_id])
+
+
+def ordrsps_send(order_ids: Sequence[int]) -> None:
+    """Answer the ORDERS messages these orders came from, each once every order it
+    became is out of draft and only once (a second call finds it answered); all the
+    answers to one partner leave in one interchange."""
+    sources = set(SalesOrder.objects.filter(pk__in=order_ids, origin=OrderOrigin.EDI,
+                                            source__startswith=SOURCE_PREFIX).values_list("source", flat=True))
+    ids = [source.removeprefix(SOURCE_PREFIX) for source in sources]
+    rows = _answerable([int(pk) for pk in ids if pk.isdigit()])
+    orders_of: dict[int, list[SalesOrder]] = defaultdict(list)
+    for order in SalesOrder.objects.filter(source__in=[f"{SOURCE_PREFIX}{pk}" for pk in rows]).order_by("pk"):
+        orders_of[int(order.source.removeprefix(SOURCE_PREFIX))].append(order)
+    _answer(rows, orders_of)
+
+
+def ordrsp_send_for(message_id: int, order_ids: Sequence[int]) -> None:
+    """Answer a received ORDERS message that changed orders it did not create (a
+    replacement): the ORDRSP tells what these orders now hold, once."""
+    rows = _answerable([message_id])
+    _answer(rows, {message_id: list(SalesOrder.objects.filter(pk__in=order_ids).order_by("pk"))})
+
+
+def _answerable(message_ids: list[int]) -> dict[int, EdiMessage]:
+    """The received messages among these whose partner wants an ORDRSP on
+    confirmation and that no ORDRSP answers yet."""
+    rows = {row.pk: row for row in EdiMessage.objects.select_related("partner", "interchange").defer("interchange__payload").filter(
+        pk__in=message_ids, partner__isnull=False)}
+    wanted: dict[int, bool] = {}
+    for row in rows.values():
+        partner = row.partner
+        if partner.pk not in wanted:
+            wanted[partner.pk] = partner.ordrsp_policy == OrdrspPolicy.ON_CONFIRMATION and \
+                message_type_agreement(partner, Direction.OUTBOUND, MessageType.ORDRSP) is not None
+    answered = set(EdiMessage.objects.filter(
+        direction=Direction.OUTBOUND, message_type=MessageType.ORDRSP, document_type="edi.EdiMessage",
+        document_id__in=[str(pk) for pk in rows]).values_list("document_id", flat=True))
+    return {pk: row for pk, row in rows.items() if wanted[row.partner_id] and str(pk) not in answered}
+
+
+def _answer(rows: dict[int, EdiMessage], orders_of: dict[int, list[SalesOrder]]) -> None:
+    """Build and send the ORDRSP of each message whose orders are all out of draft (a
+    store's order waiting for a person: that message is answered when it is decided)."""
+    ready = {pk: orders for pk, orders in orders_of.items()
+             if pk in rows and orders and not any(o.state == "draft" for o in orders)}
+    if not ready:
         return
-    row, partner = source
-    if partner.ordrsp_policy != OrdrspPolicy.ON_CONFIRMATION or \
-            message_type_agreement(partner, Direction.OUTBOUND, MessageType.ORDRSP) is None:
-        return
-    orders = list(SalesOrder.objects.filter(source=order.source).order_by("pk"))
-    if any(o.state == "draft" for o in orders):
-        return  # a store's order waits for a person: answer when it is decided
-    answered = EdiMessage.objects.filter(direction=Direction.OUTBOUND, message_type=MessageType.ORDRSP,
-                                         document_type="edi.EdiMessage", document_id=str(row.pk))
-    if answered.exists():
-        return
-    response = ordrsp_build(orders, source_orders(row))
-    message_send(partner=partner, message_type=MessageType.ORDRSP, body=build_ordrsp(response),
-                 document_type="edi.EdiMessage", document_id=str(row.pk))
+    facts = _order_facts([order for orders in ready.values() for order in orders])
+    documents: dict[int, list[OutboundDocument]] = defaultdict(list)
+    for pk, orders in sorted(ready.items()):
+        row = rows[pk]
+        response = ordrsp_build(orders, source_orders(row), facts=facts)
+        documents[row.partner_id].append(OutboundDocument(MessageType.ORDRSP, build_ordrsp(response),
+                                                          "edi.EdiMessage", str(pk)))
+    partners = {row.partner_id: row.partner for row in rows.values()}
+    for partner_id, batch in documents.items():
+        messages_send(partner=partners[partner_id], documents=batch)
 
 
 # ------------------------------------------------------------------ DESADV
@@ -263,7 +333,9 @@ def desadv_send(delivery_id: int) -> None:
 # ------------------------------------------------------------------ listeners
 
 
-def _after_commit(function, *args) -> None:  # noqa: ANN001
+def after_commit(function, *args) -> None:  # noqa: ANN001
+    """Run ``function(*args)`` in a transaction of its own once the current one
+    commits; a failure is logged, never raised (the business change stands)."""
     def run() -> None:
         try:
             with transaction.atomic():
@@ -274,11 +346,12 @@ def _after_commit(function, *args) -> None:  # noqa: ANN001
     transaction.on_commit(run)
 
 
-def on_order_confirmed(sender, order: SalesOrder, result: ConfirmResult, **kwargs) -> None:  # noqa: ANN001, ANN003
-    if order.origin == OrderOrigin.EDI:
-        _after_commit(ordrsp_send, order.pk)
+def on_orders_confirmed(sender, results: list[ConfirmResult], **kwargs) -> None:  # noqa: ANN001, ANN003
+    ids = [result.order.pk for result in results if result.order.origin == OrderOrigin.EDI]
+    if ids:
+        after_commit(ordrsps_send, ids)
 
 
 def on_delivery_shipped(sender, delivery: Delivery, **kwargs) -> None:  # noqa: ANN001, ANN003
     if delivery.order.origin == OrderOrigin.EDI:
-        _after_commit(desadv_send, delivery.pk)
+        after_commit(desadv_send, delivery.pk)

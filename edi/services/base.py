@@ -87,6 +87,7 @@ class MessageRejected(DomainError):
 
 HandlerResult = tuple[str, str] | None
 Handler = Callable[[EdiMessage, Message, "TradingPartner"], HandlerResult]
+BatchHandler = Callable[[Sequence[tuple[EdiMessage, Message]], "TradingPartner"], list[Any]]
 
 # Readable names of the UN/EDIFACT syntax error codes (code list 0085) we meet.
 SYNTAX_ERROR_TEXT: dict[int, str] = {
@@ -99,7 +100,7 @@ SYNTAX_ERROR_TEXT: dict[int, str] = {
     SyntaxErrorCode.TOO_MANY_CONSTITUENTS: "too many constituents",
     SyntaxErrorCode.NO_AGREEMENT: "no agreement",
     SyntaxErrorCode.UNSPECIFIED: "unspecified error",
-    SyntaxErrorCode.INVALID_SERVICE_CHARACTER: "character set not supported",
+    SyntaxErrorCode.INVALID_SERVICE_CHARACTER: "character invalid as service character",
     SyntaxErrorCode.INVALID_CHARACTER: "invalid character",
     SyntaxErrorCode.INVALID_SERVICE_CHARACTER_USED: "invalid service character",
     SyntaxErrorCode.DUPLICATE: "duplicate detected",
@@ -206,4 +207,18 @@ def events_record(
             interchange=interchange, message=row, kind=kind, note=printable(note[:2000]), user=who
         )
         for row in messages
+    )
+
+
+def events_record_each(
+    *,
+    interchange: Interchange,
+    events: Iterable[tuple[EdiMessage, EventKind | str, str]],
+    user: AbstractBaseUser | None = None,
+) -> None:
+    """One event per (message, kind, note), in one INSERT."""
+    who = user if user is not None and user.is_authenticated else None
+    EdiEvent.objects.bulk_create(
+        EdiEvent(interchange=interchange, message=row, kind=kind, note=printable(note[:2000]), user=who)
+        for row, kind, note in events
     )

@@ -59,6 +59,7 @@ from ..models import (
     InterchangeState,
     MessageState,
     MessageType,
+    PartnerMessageType,
     TradingPartner,
 )
 from ..selectors import (
@@ -74,6 +75,7 @@ from .base import (
     Problem,
     event_record,
     events_record,
+    events_record_each,
     printable,
     problem_from_edifact,
     problems_data,
@@ -255,12 +257,19 @@ def _message_problems(message: Message) -> list[Problem]:
     return [problem_from_edifact(error) for error in message.errors]
 
 
-def _profile_problems(partner: TradingPartner, message: Message) -> list[Problem]:
-    """The message is agreed with the partner (type, version and release)."""
+def _profile_problems(partner: TradingPartner, message: Message, *,
+                     agreements: dict[str, PartnerMessageType | None] | None = None) -> list[Problem]:
+    """The message is agreed with the partner (type, version and release).
+    ``agreements``: a cache of the partner's inbound agreements by type, for a batch."""
     identifier = message.identifier
     if identifier.message_type == MessageType.CONTRL:
         return []  # a service message: the answer to what we sent, always accepted
-    agreement = message_type_agreement(partner, Direction.INBOUND, identifier.message_type)
+    if agreements is None:
+        agreements = {}
+    if identifier.message_type not in agreements:
+        agreements[identifier.message_type] = message_type_agreement(
+            partner, Direction.INBOUND, identifier.message_type)
+    agreement = agreements[identifier.message_type]
     if agreement is None:
         return [
             Problem(
@@ -407,11 +416,11 @@ def interchange_process(interchange_id: int) -> Interchange:
         if row.state == InterchangeState.PARSED:
             partner = row.partner
             assert partner is not None  # a parsed interchange always has its partner
-            for message_row in row.messages.filter(state=MessageState.PARSED).order_by("position"):
-                _message_dispatch(
-                    message_row.pk, parsed.messages[message_row.position - 1], partner,
-                    test=_is_test(parsed),
-                )
+            _messages_dispatch(
+                list(row.messages.filter(state=MessageState.PARSED).order_by("position")
+                     .values_list("pk", "position")),
+                parsed, partner,
+            )
             row = _interchange_close(row.pk, parsed)
     except (OperationalError, InterfaceError):
         raise  # the database is away: the task retries, the row waits where it stopped
@@ -612,6 +621,99 @@ def _is_test(parsed: ParsedInterchange) -> bool:
     return bool(header is not None and header.test_indicator)
 
 
+# Messages handled together in one transaction by a batch handler.
+BATCH_SIZE = 250
+
+
+def _messages_dispatch(rows: Sequence[tuple[int, int]], parsed: ParsedInterchange, partner: TradingPartner) -> None:
+    """Dispatch the parsed messages ``(id, position)`` of an interchange in order:
+    runs of up to ``BATCH_SIZE`` messages of a type with a batch handler together,
+    the others one by one. A test interchange's messages go one by one (they are
+    checked, never applied)."""
+    test = _is_test(parsed)
+    run: list[tuple[int, Message]] = []
+    for message_id, position in rows:
+        message = parsed.messages[position - 1]
+        batchable = not test and handlers.batch_handler(message.message_type) is not None
+        if run and (not batchable or message.message_type != run[0][1].message_type or len(run) >= BATCH_SIZE):
+            _message_batch_dispatch(run, partner)
+            run = []
+        if batchable:
+            run.append((message_id, message))
+        else:
+            _message_dispatch(message_id, message, partner, test=test)
+    if run:
+        _message_batch_dispatch(run, partner)
+
+
+def _message_batch_dispatch(items: list[tuple[int, Message]], partner: TradingPartner) -> None:
+    """``_message_dispatch`` of messages of one type, handled together in one
+    transaction by its batch handler; each message ends processed or in error on its
+    own. If the batch fails on something unexpected, it is rolled back and its
+    messages are dispatched one by one (each then fails or passes alone)."""
+    handler = handlers.batch_handler(items[0][1].message_type)
+    if handler is None:  # unregistered since: one by one, as any other type
+        for pk, message in items:
+            _message_dispatch(pk, message, partner)
+        return
+    try:
+        with transaction.atomic():
+            # Without the interchange's payload: read for every message, it would be a
+            # thousand copies of a megabyte.
+            locked = {row.pk: row for row in EdiMessage.objects.select_for_update(of=("self",))
+                      .select_related("interchange").defer("interchange__payload")
+                      .filter(pk__in=[pk for pk, _message in items]).order_by("pk")}
+            agreements: dict[str, PartnerMessageType | None] = {}
+            work: list[tuple[EdiMessage, Message]] = []
+            outcomes: dict[int, tuple[list[Problem], tuple[str, str] | None]] = {}
+            for pk, message in items:
+                row = locked[pk]
+                if row.state != MessageState.PARSED:
+                    continue
+                problems = _profile_problems(partner, message, agreements=agreements)
+                if problems:
+                    outcomes[pk] = (problems, None)
+                else:
+                    work.append((row, message))
+            if work:
+                for (row, _message), outcome in zip(work, handler(work, partner), strict=True):
+                    if isinstance(outcome, (MessageRejected, MappingError)):
+                        outcomes[row.pk] = (_rejection_problems(outcome), None)
+                    else:
+                        outcomes[row.pk] = ([], outcome)
+            changed, events = [], []
+            now = timezone.now()
+            for pk, (problems, result) in outcomes.items():
+                row = locked[pk]
+                row.updated_at = now
+                if problems:
+                    row.state, row.errors = MessageState.ERROR, problems_data(problems)
+                    events.append((row, EventKind.ERROR, problems_summary(problems)))
+                else:
+                    row.state, row.errors = MessageState.PROCESSED, []
+                    if result:
+                        row.document_type, row.document_id = result[0][:40], str(result[1])[:40]
+                    events.append((row, EventKind.PROCESSED, f"{row.document_type} {row.document_id}".strip()))
+                changed.append(row)
+            EdiMessage.objects.bulk_update(
+                changed, ["state", "errors", "document_type", "document_id", "updated_at"], batch_size=500)
+            if changed:
+                events_record_each(interchange=changed[0].interchange, events=events)
+    except (OperationalError, InterfaceError):
+        raise
+    except Exception:  # noqa: BLE001 - a bug of the batch: each message on its own
+        logger.exception("EDI batch of %s messages failed; dispatching them one by one", len(items))
+        for pk, message in items:
+            _message_dispatch(pk, message, partner)
+
+
+def _rejection_problems(exc: MessageRejected | MappingError) -> list[Problem]:
+    """The problems a handler's rejection stores (and a CONTRL reports)."""
+    if isinstance(exc, MappingError):
+        return [problem_from_edifact(error) for error in exc.errors]
+    return list(exc.problems) + [problem_from_edifact(error) for error in exc.contrl_errors]
+
+
 def _message_dispatch(
     message_id: int,
     message: Message,
@@ -649,12 +751,8 @@ def _message_dispatch(
             try:
                 with transaction.atomic():
                     result = handler(row, message, partner)
-            except MessageRejected as exc:
-                problems = list(exc.problems) + [
-                    problem_from_edifact(error) for error in exc.contrl_errors
-                ]
-            except MappingError as exc:
-                problems = [problem_from_edifact(error) for error in exc.errors]
+            except (MessageRejected, MappingError) as exc:
+                problems = _rejection_problems(exc)
             except Exception as exc:  # noqa: BLE001 - a handler's bug must not crash the worker
                 logger.exception("EDI handler failed on message %s", row.pk)
                 problems = [

@@ -18,30 +18,38 @@ draft for a person, and the message says so.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TypeAlias, cast
 
+from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from comptoir.exceptions import DomainError, ValidationFailed
 from comptoir.identifiers import gtin_lookup_forms
-from edi.eancom import Message
+from edi.eancom import MappingError, Message
 from edi.eancom.messages.orders import OrderFunction, OrderLine, Orders, parse_orders
-from trade.models import Article, CustomerNode, Packaging
-from trade.sales.models import OrderOrigin, OrderState, SalesOrder
+from trade.models import Article, Company, CustomerNode, Packaging
+from trade.sales.models import OrderOrigin, OrderState, SalesOrder, SalesOrderLine
 from trade.sales.services import (
     LineInput,
+    OrderSpec,
+    OrdersRefused,
     order_cancel,
-    order_confirm,
-    order_create,
     order_line_add,
     order_line_cancel,
     order_line_change,
+    orders_confirm,
+    orders_create,
 )
+from trade.selectors import customer_article_references_resolve
 
 from ..models import EdiMessage, EventKind, TradingPartner, UnknownGtinPolicy
+from .answers import after_commit, ordrsp_send_for
 from .base import HandlerResult, MessageRejected, Problem, event_record
 
 ORDER_DOCUMENT_TYPE = "sales.SalesOrder"
@@ -79,9 +87,23 @@ def _packagings_by_gtin(lines: tuple[OrderLine, ...]) -> dict[str, Packaging]:
     return found
 
 
-def _article_for(line: OrderLine, packagings: dict[str, Packaging]) -> tuple[Article, str] | None:
+def _buyer_references(lines: tuple[OrderLine, ...], node: CustomerNode | None,
+                      packagings: dict[str, Packaging]) -> dict[str, tuple[Article, str]]:
+    """The buyer's article numbers (PIA …:IN) of the lines whose GTIN names no packaging,
+    resolved through the customer article references of ``node`` (the buyer, else the
+    partner's node) or its nearest ancestor: one query per message, none when no line
+    needs it."""
+    codes = [line.buyer_article for line in lines if line.buyer_article and line.gtin not in packagings]
+    if node is None or not codes:
+        return {}
+    return customer_article_references_resolve(node=node, codes=codes)
+
+
+def _article_for(line: OrderLine, packagings: dict[str, Packaging],
+                 references: dict[str, tuple[Article, str]] | None = None) -> tuple[Article, str] | None:
     """The article and the packaging level a line names: GTIN first, then our code
-    sent as the supplier's article number."""
+    sent as the supplier's article number (SA), then the buyer's article number (IN)
+    through the customer's references (``_buyer_references``)."""
     if line.gtin:
         packaging: Packaging | None = packagings.get(line.gtin)
         if packaging is not None:
@@ -91,21 +113,128 @@ def _article_for(line: OrderLine, packagings: dict[str, Packaging]) -> tuple[Art
         article = Article.objects.filter(code=line.supplier_article).first()
         if article is not None:
             return article, ""
+    if line.buyer_article and references:
+        return references.get(line.buyer_article.strip())
     return None
 
 
 def orders_handle(message_row: EdiMessage, message: Message, partner: TradingPartner) -> HandlerResult:
-    orders = parse_orders(message)  # a MappingError goes to the error queue and the CONTRL
-    if orders.function == OrderFunction.CANCEL:
-        return _cancel(orders, partner)
+    """The handler of one ORDERS message (``orders_handle_many`` of one)."""
+    outcome = orders_handle_many([(message_row, message)], partner)[0]
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
+
+
+Outcome: TypeAlias = "HandlerResult | MessageRejected | MappingError"
+
+
+def orders_handle_many(items: Sequence[tuple[EdiMessage, Message]], partner: TradingPartner) -> list[Outcome]:
+    """Handle many ORDERS of one partner, in order; one outcome per message: its
+    result, or the rejection (``MessageRejected`` or the mapping's ``MappingError``)
+    to put it in the error queue with. Runs in the caller's transaction.
+
+    New orders are checked, priced, created and confirmed together (``orders_create``
+    and ``orders_confirm`` of all of them: a fixed number of queries for a thousand
+    messages); a message whose order is refused is rejected alone, the others go on.
+    A replacement, a cancellation, or an order number seen before is handled on its
+    own, after the new orders before it."""
+    outcomes: list[Outcome | None] = [None] * len(items)
+    documents: list[tuple[int, EdiMessage, Orders]] = []
+    for index, (row, message) in enumerate(items):
+        try:
+            documents.append((index, row, parse_orders(message)))
+        except MappingError as exc:  # to the error queue and the CONTRL
+            outcomes[index] = exc
+    lookups = _Lookups.load([orders for _index, _row, orders in documents], partner)
+    pending: list[_NewOrders] = []
+    for index, row, orders in documents:
+        number = orders.document_number[:35]
+        alone = (orders.function != OrderFunction.ORIGINAL or number in lookups.known_numbers
+                 or any(item.number == number for item in pending))
+        if alone:
+            _new_orders_place(pending, outcomes, partner)
+            pending = []
+            try:
+                with transaction.atomic():
+                    outcomes[index] = _handle_alone(row, orders, partner, lookups)
+            except MessageRejected as exc:
+                outcomes[index] = exc
+            continue
+        try:
+            pending.append(_NewOrders(index, row, number, _specs(row, orders, partner, lookups)))
+        except MessageRejected as exc:
+            outcomes[index] = exc
+    _new_orders_place(pending, outcomes, partner)
+    return cast("list[Outcome]", outcomes)
+
+
+@dataclass
+class _Lookups:
+    """What the messages of a batch name, read at once: customers by GLN, packagings
+    by GTIN, the order numbers already received from this partner."""
+
+    nodes: dict[str, CustomerNode | None]
+    packagings: dict[str, Packaging]
+    known_numbers: set[str]
+    our_gln: str = ""
+
+    @classmethod
+    def load(cls, documents: list[Orders], partner: TradingPartner) -> _Lookups:
+        glns = {party.identifier for orders in documents for party in orders.parties if party.identifier}
+        glns |= {split.location for orders in documents for line in orders.lines for split in line.store_splits}
+        found = {node.gln: node for node in CustomerNode.objects.filter(gln__in=glns)} if glns else {}
+        numbers = {orders.document_number[:35] for orders in documents}
+        return cls(
+            nodes={gln: found.get(gln) for gln in glns},
+            packagings=_packagings_by_gtin(tuple(line for orders in documents for line in orders.lines)),
+            known_numbers=set(_existing_queryset(numbers, partner).values_list("customer_reference", flat=True))
+            if numbers else set(),
+            our_gln=Company.objects.order_by("pk").values_list("gln", flat=True).first() or "",
+        )
+
+    def node(self, gln: str) -> CustomerNode | None:
+        if gln not in self.nodes:
+            self.nodes[gln] = CustomerNode.objects.filter(gln=gln).first() if gln else None
+        return self.nodes[gln]
+
+
+@dataclass
+class _NewOrders:
+    index: int
+    row: EdiMessage
+    number: str
+    specs: list[OrderSpec]
+
+
+def _specs(message_row: EdiMessage, orders: Orders, partner: TradingPartner, lookups: _Lookups) -> list[OrderSpec]:
+    """The orders a new ORDERS message becomes (one per store of a per-store split),
+    or ``MessageRejected`` with every fault found."""
+    requested, per_node, delivery, invoicee, dropped = _read(orders, partner, lookups)
+    notes = "\n".join(note.text for note in orders.notes)
+    if dropped:
+        notes += ("\n" if notes else "") + "\n".join(_("Not taken: line %(line)s — %(reason)s")
+                                                     % {"line": p.line, "reason": p.reason} for p in dropped)
+    return [OrderSpec(
+        ordering_node=node, lines=lines, requested_date=requested, delivery_node=delivery, invoicing_node=invoicee,
+        customer_reference=orders.document_number[:35], origin=OrderOrigin.EDI, notes=notes,
+        source=order_source(message_row), price_tolerance_percent=partner.price_tolerance_percent,
+    ) for node, lines in per_node.items()]
+
+
+def _read(orders: Orders, partner: TradingPartner, lookups: _Lookups,
+          ) -> tuple[date, dict[CustomerNode, list[LineInput]], CustomerNode | None, CustomerNode | None,
+                     list[Problem]]:
+    """Parties, date and lines of an ORDERS message resolved to ours: (requested
+    date, lines per ordering node, delivery node, invoiced node, lines not taken);
+    ``MessageRejected`` with every fault found."""
     problems: list[Problem] = []
-    nodes: dict[str, CustomerNode | None] = {}
 
     def party_node(role: str) -> CustomerNode | None:
         party = orders.party(role)
         if party is None or not party.identifier:
             return None
-        node = _node_by_gln(party.identifier, nodes)
+        node = lookups.node(party.identifier)
         if node is None:
             problems.append(Problem(reason=_("Unknown GLN %(gln)s (NAD+%(role)s): map it to a customer.")
                                     % {"gln": party.identifier, "role": role}, segment="NAD",
@@ -116,6 +245,11 @@ def orders_handle(message_row: EdiMessage, message: Message, partner: TradingPar
     consignee = party_node("UC") if orders.ultimate_consignees else None
     if buyer is None and orders.buyer is None:
         problems.append(Problem(reason=_("No buyer (NAD+BY)."), segment="NAD", code="missing_buyer"))
+    supplier = orders.party("SU")
+    if supplier is not None and supplier.identifier and lookups.our_gln and supplier.identifier != lookups.our_gln:
+        problems.append(Problem(reason=_("The order is addressed to supplier %(gln)s, not to us (%(ours)s).")
+                                % {"gln": supplier.identifier, "ours": lookups.our_gln}, segment="NAD",
+                                code="other_supplier"))
 
     requested = _day(orders.requested_delivery or orders.latest_delivery or orders.earliest_delivery)
     today = timezone.localdate()
@@ -128,14 +262,17 @@ def orders_handle(message_row: EdiMessage, message: Message, partner: TradingPar
 
     resolved: list[_Resolved] = []
     dropped: list[Problem] = []
-    packagings = _packagings_by_gtin(orders.lines)
+    packagings = lookups.packagings
+    references = _buyer_references(orders.lines, buyer or partner.customer_node, packagings)
     for line in orders.lines:
-        found = _article_for(line, packagings)
+        found = _article_for(line, packagings, references)
         where = {"line": line.line_number, "segment": "LIN", "position": line.segment_position or None}
         if found is None:
+            codes = f" / {line.supplier_article}" if line.supplier_article else ""
+            if line.buyer_article:
+                codes += " / " + _("buyer code %(code)s") % {"code": line.buyer_article}
             problem = Problem(reason=_("Unknown GTIN %(gtin)s%(article)s: map it to an article.") % {
-                "gtin": line.gtin or "—",
-                "article": f" / {line.supplier_article}" if line.supplier_article else ""},
+                "gtin": line.gtin or "—", "article": codes},
                 code="unknown_gtin", **where)
             if partner.unknown_gtin_policy == UnknownGtinPolicy.REJECT_LINE:
                 dropped.append(problem)
@@ -159,7 +296,7 @@ def orders_handle(message_row: EdiMessage, message: Message, partner: TradingPar
     split_nodes: dict[str, CustomerNode | None] = {}
     for item in resolved:
         for split in item.line.store_splits:
-            node = _node_by_gln(split.location, nodes)
+            node = lookups.node(split.location)
             if node is None and split.location not in split_nodes:
                 problems.append(Problem(reason=_("Unknown store GLN %(gln)s (LOC+7): map it to a customer.")
                                         % {"gln": split.location}, line=item.line.line_number, segment="LOC",
@@ -176,6 +313,7 @@ def orders_handle(message_row: EdiMessage, message: Message, partner: TradingPar
         raise MessageRejected(problems + dropped)
     if not resolved:
         raise MessageRejected(dropped or [Problem(reason=_("The order has no line."), code="no_line")])
+    assert requested is not None  # a missing date is a problem above
 
     default_node = consignee or (
         delivery if delivery is not None and delivery.kind == "store" else None) or buyer
@@ -189,46 +327,86 @@ def orders_handle(message_row: EdiMessage, message: Message, partner: TradingPar
                                                                          _day(split.delivery_date)))
         else:
             per_node[default_node].append(_line_input(item, line.quantity, caller, _day(line.delivery_date)))
+    return requested, per_node, delivery, invoicee, dropped
 
+
+def _handle_alone(message_row: EdiMessage, orders: Orders, partner: TradingPartner, lookups: _Lookups,
+                  ) -> HandlerResult:
+    """A cancellation, a replacement, or a number already received."""
+    if orders.function == OrderFunction.CANCEL:
+        return _cancel(orders, partner)
+    _requested, per_node, _delivery, _invoicee, _dropped = _read(orders, partner, lookups)
     existing = _existing(orders, partner)
     if existing and orders.function in (OrderFunction.REPLACE, OrderFunction.CHANGE):
-        return _replace(existing, per_node, partner)
+        result = _replace(existing, per_node, partner)
+        # The buyer is told what the orders now hold, in answer to the replacement.
+        after_commit(ordrsp_send_for, message_row.pk, [order.pk for order in existing])
+        return result
     if existing:
         raise MessageRejected([Problem(
             reason=_("Order %(number)s was already received (our %(orders)s): send a replacement (BGM function 5) "
                      "to change it.") % {"number": orders.document_number,
                                          "orders": ", ".join(o.display_number for o in existing)},
             segment="BGM", code="duplicate_order")])
-    notes = "\n".join(note.text for note in orders.notes)
-    if dropped:
-        notes += ("\n" if notes else "") + "\n".join(_("Not taken: line %(line)s — %(reason)s")
-                                                     % {"line": p.line, "reason": p.reason} for p in dropped)
-    created: list[SalesOrder] = []
-    for node, lines in per_node.items():
+    outcomes: list[Outcome | None] = [None]
+    _new_orders_place([_NewOrders(0, message_row, orders.document_number[:35],
+                                  _specs(message_row, orders, partner, lookups))], outcomes, partner)
+    if isinstance(outcomes[0], Exception):
+        raise outcomes[0]
+    return cast("HandlerResult", outcomes[0])
+
+
+def _new_orders_place(batch: list[_NewOrders], outcomes: list[Outcome | None], partner: TradingPartner) -> None:
+    """Create the orders of these messages (a message whose order is refused is
+    rejected alone), note the lines whose price the buyer sent differs from ours,
+    then confirm them; an order that cannot be confirmed (a credit limit) stays a
+    draft for a person, and its message says so."""
+    while batch:
+        specs = [(item, spec) for item in batch for spec in item.specs]
         try:
-            order = order_create(
-                ordering_node=node, lines=lines, requested_date=requested,
-                delivery_node=delivery if delivery is not None else None, invoicing_node=invoicee,
-                customer_reference=orders.document_number[:35], origin=OrderOrigin.EDI, notes=notes,
-                source=order_source(message_row), price_tolerance_percent=partner.price_tolerance_percent,
-            )
-        except ValidationFailed as exc:
-            raise MessageRejected(_problems_from(exc, node)) from exc
-        created.append(order)
-    flagged = [line.customer_line_reference for order in created
-               for line in order.lines.filter(caller_price_flagged=True).order_by("position")]
-    if flagged:  # their price is not ours: said in the monitor, never taken
-        event_record(interchange=message_row.interchange, message=message_row, kind=EventKind.PROCESSED,
-                     note=_("Price sent differs from ours beyond %(tolerance)s %% on line(s) %(lines)s.")
-                     % {"tolerance": partner.price_tolerance_percent, "lines": ", ".join(flagged)})
-    for order in created:
+            created = orders_create([spec for _item, spec in specs])
+        except OrdersRefused as exc:
+            refused: dict[int, list[Problem]] = defaultdict(list)
+            for position, error in exc.refusals.items():
+                item, spec = specs[position]
+                refused[item.index] += _problems_from(error, spec.ordering_node)
+            for index, problems in refused.items():
+                outcomes[index] = MessageRejected(problems)
+            batch = [item for item in batch if item.index not in refused]
+            continue
+        break
+    else:
+        return
+    by_message: dict[int, list[SalesOrder]] = defaultdict(list)
+    for (item, _spec), order in zip(specs, created, strict=True):
+        by_message[item.index].append(order)
+    flagged: dict[int, list[str]] = defaultdict(list)
+    for order_id, reference in (SalesOrderLine.objects.filter(order__in=created, caller_price_flagged=True)
+                                .order_by("order_id", "position").values_list("order_id", "customer_line_reference")):
+        flagged[order_id].append(reference)
+    for item in batch:
+        lines = [reference for order in by_message[item.index] for reference in flagged.get(order.pk, [])]
+        if lines:  # their price is not ours: said in the monitor, never taken
+            event_record(interchange=item.row.interchange, message=item.row, kind=EventKind.PROCESSED,
+                         note=_("Price sent differs from ours beyond %(tolerance)s %% on line(s) %(lines)s.")
+                         % {"tolerance": partner.price_tolerance_percent, "lines": ", ".join(lines)})
+        outcomes[item.index] = _result(by_message[item.index])
+    message_of = {order.pk: item for item in batch for order in by_message[item.index]}
+    waiting = list(created)
+    while waiting:
         try:
-            order_confirm(order)
-        except DomainError as exc:  # stays a draft for a person to look at, said in the monitor
-            event_record(interchange=message_row.interchange, message=message_row, kind=EventKind.PROCESSED,
-                         note=_("Order %(order)s left as a draft: %(reason)s")
-                         % {"order": order.display_number, "reason": exc.message})
-    return _result(created)
+            orders_confirm(waiting, just_created=True)
+        except OrdersRefused as exc:
+            for position, error in exc.refusals.items():
+                order = waiting[position]
+                row = message_of[order.pk].row
+                # stays a draft for a person to look at, said in the monitor
+                event_record(interchange=row.interchange, message=row, kind=EventKind.PROCESSED,
+                             note=_("Order %(order)s left as a draft: %(reason)s")
+                             % {"order": order.display_number, "reason": error.message})
+            waiting = [order for position, order in enumerate(waiting) if position not in exc.refusals]
+            continue
+        break
 
 
 def _result(orders: list[SalesOrder]) -> HandlerResult:
@@ -242,7 +420,9 @@ def _line_input(item: _Resolved, quantity: Decimal, caller: Decimal | None, line
                      customer_line_reference=item.line.line_number)
 
 
-def _problems_from(exc: ValidationFailed, node: CustomerNode) -> list[Problem]:
+def _problems_from(exc: DomainError, node: CustomerNode) -> list[Problem]:
+    if not isinstance(exc, ValidationFailed):
+        return [Problem(reason=f"{node.code}: {exc.message}", code="order_refused")]
     problems = []
     for field, messages in exc.errors.items():
         for text in messages:
@@ -251,12 +431,17 @@ def _problems_from(exc: ValidationFailed, node: CustomerNode) -> list[Problem]:
     return problems
 
 
-def _existing(orders: Orders, partner: TradingPartner) -> list[SalesOrder]:
-    queryset = SalesOrder.objects.filter(origin=OrderOrigin.EDI, customer_reference=orders.document_number[:35])
+def _existing_queryset(numbers: Collection[str], partner: TradingPartner) -> QuerySet[SalesOrder]:
+    """The partner's EDI orders (not cancelled) with these order numbers."""
+    queryset = SalesOrder.objects.filter(origin=OrderOrigin.EDI, customer_reference__in=list(numbers))
     if partner.customer_node_id:
         root = partner.customer_node
         queryset = queryset.filter(ordering_node__path__startswith=root.path)
-    return list(queryset.exclude(state=OrderState.CANCELLED).order_by("pk"))
+    return queryset.exclude(state=OrderState.CANCELLED)
+
+
+def _existing(orders: Orders, partner: TradingPartner) -> list[SalesOrder]:
+    return list(_existing_queryset([orders.document_number[:35]], partner).order_by("pk"))
 
 
 def _shipped(orders: list[SalesOrder]) -> list[SalesOrder]:
@@ -297,16 +482,20 @@ def _replace(existing: list[SalesOrder], per_node: dict[CustomerNode, list[LineI
                                                     "order did not have.") % {"node": node.code},
                                            code="replace_new_store")])
         current = {line.customer_line_reference: line for line in order.lines.filter(state="open")}
+        tolerance = partner.price_tolerance_percent
         try:
             for data in lines:
                 line = current.pop(data.customer_line_reference, None)
                 if line is None:
-                    order_line_add(order, data)
+                    order_line_add(order, data, price_tolerance_percent=tolerance)
                 elif line.article_id != data.article.pk or line.packaging_level != data.packaging_level:
                     order_line_cancel(line)
-                    order_line_add(order, data)
-                elif line.quantity != data.quantity:
-                    order_line_change(line, quantity=data.quantity)
+                    order_line_add(order, data, price_tolerance_percent=tolerance)
+                elif (line.quantity != data.quantity or line.caller_unit_price != data.caller_unit_price
+                      or (data.requested_date is not None and data.requested_date != line.requested_date)):
+                    order_line_change(line, quantity=data.quantity if line.quantity != data.quantity else None,
+                                      requested_date=data.requested_date, caller_unit_price=data.caller_unit_price,
+                                      price_tolerance_percent=tolerance)
             for line in current.values():
                 order_line_cancel(line)
         except ValidationFailed as exc:

@@ -124,17 +124,18 @@ def messages_send(
             _("Trading partner %(code)s is inactive.") % {"code": partner.code},
             code="partner_inactive",
         )
-    identifiers = []
-    for document in documents:
-        agreement = message_type_agreement(partner, Direction.OUTBOUND, document.message_type)
+    types = sorted({document.message_type for document in documents})
+    agreed = {}
+    for message_type in types:
+        agreement = message_type_agreement(partner, Direction.OUTBOUND, message_type)
         if agreement is None:
             raise DomainError(
                 _("%(type)s is not agreed outbound with partner %(partner)s.")
-                % {"type": document.message_type, "partner": partner.code},
+                % {"type": message_type, "partner": partner.code},
                 code="message_type_not_agreed",
             )
-        identifiers.append(agreement_identifier(agreement))
-    types = sorted({document.message_type for document in documents})
+        agreed[message_type] = agreement_identifier(agreement)
+    identifiers = [agreed[document.message_type] for document in documents]
     messages = [
         OutboundMessage(str(position), identifier, tuple(document.body))
         for position, (document, identifier) in enumerate(

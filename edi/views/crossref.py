@@ -1,8 +1,10 @@
 """Fixing a received message's cross-references from its page, then replaying it.
 
 An ORDERS in the error queue for an unknown GTIN or GLN gets, per missing identifier,
-a small form: map the GTIN to an article's packaging level, or the GLN to a customer
-node. The mapping is written by a trade service and committed on its own first; only
+a small form: map the GTIN to an article's packaging level, the GLN to a customer
+node, or the buyer's own article number of a line (PIA …:IN) to an article with a
+customer article reference on the buyer's node (NAD+BY, else the partner's node). The
+mapping is written by a trade service and committed on its own first; only
 then is the message replayed (``message_replay``), so a replay that fails again leaves
 the mapping in place and the message in the queue with its new reasons.
 
@@ -36,9 +38,14 @@ from edi.eancom import EdifactException, parse_interchanges
 from edi.eancom.messages.orders import Orders, parse_orders
 from pricing.forms import ArticleField, customer_by_key, lookup_attrs
 from trade.models import CustomerNode, PackagingLevel
+from trade.models.references import CUSTOMER_ARTICLE_CODE_LENGTH
 from trade.sales.models import SalesOrder
-from trade.selectors import article_by_gtin
-from trade.services import customer_node_gln_assign, packaging_gtin_assign
+from trade.selectors import article_by_gtin, customer_article_references_resolve
+from trade.services import (
+    customer_article_reference_create,
+    customer_node_gln_assign,
+    packaging_gtin_assign,
+)
 
 from ..models import Direction, EdiMessage, Interchange, MessageState, MessageType
 from ..services import message_replay
@@ -46,13 +53,15 @@ from ..services.orders import order_source
 from . import monitor
 from .common import error_messages
 
-GTIN, GLN = "gtin", "gln"
+GTIN, GLN, BUYER_CODE = "gtin", "gln", "buyer_code"
 PROBLEM_KINDS = {"unknown_gtin": GTIN, "unknown_gln": GLN}
 # Mapping writes master data, then replays: both rights are needed.
 MAP_PERMISSIONS = {
     GTIN: ("trade.change_packaging", "edi.replay_edimessage"),
     GLN: ("trade.change_customernode", "edi.replay_edimessage"),
+    BUYER_CODE: ("trade.add_customerarticlereference", "edi.replay_edimessage"),
 }
+KIND_LABELS = {GTIN: "GTIN", GLN: "GLN", BUYER_CODE: gettext_lazy("buyer code")}
 CUSTOMER_ROLES = ("BY", "DP", "IV", "UC")  # NAD roles that name one of our customers
 SUGGESTIONS = 15
 
@@ -65,7 +74,9 @@ class CrossReference:
     """An identifier the message names and we could not resolve when it was handled.
 
     ``where`` says where it is (``line 2``, ``NAD+DP``, ``LOC+7, line 3``);
-    ``mapped_to`` is what it resolves to now (someone mapped it since), or "".
+    ``mapped_to`` is what it resolves to now (someone mapped it since), or "". A buyer
+    code belongs to a customer: ``customer`` (its node, None when the message names
+    no customer we know yet).
     """
 
     kind: str
@@ -73,6 +84,7 @@ class CrossReference:
     where: str
     description: str = ""
     mapped_to: str = ""
+    customer: CustomerNode | None = None
 
     @property
     def anchor(self) -> str:
@@ -91,9 +103,45 @@ def _orders_of(row: EdiMessage) -> Orders | None:
         return None
 
 
+def _buyer_node(orders: Orders, row: EdiMessage) -> CustomerNode | None:
+    """Whose article numbers the lines carry, as the handler reads them: the buyer
+    (NAD+BY), else the partner's customer node."""
+    party = orders.buyer
+    node = (CustomerNode.objects.filter(gln=party.identifier).first()
+            if party is not None and party.identifier else None)
+    if node is None and row.partner is not None:
+        node = row.partner.customer_node
+    return node
+
+
+def _buyer_code_refs(orders: Orders, row: EdiMessage, lines: set[str]) -> list[CrossReference]:
+    """The buyer's article numbers of the ``lines`` in error, each once, with what it
+    maps to now for the buyer (one query for all)."""
+    carried = [line for line in orders.lines if line.line_number in lines and line.buyer_article.strip()]
+    if not carried:
+        return []
+    node = _buyer_node(orders, row)
+    mapped = (customer_article_references_resolve(node=node, codes=[line.buyer_article for line in carried])
+              if node is not None else {})
+    refs: dict[str, CrossReference] = {}
+    for line in carried:
+        code = line.buyer_article.strip()
+        if code in refs:
+            continue
+        article, level = mapped.get(code, (None, ""))
+        refs[code] = CrossReference(
+            BUYER_CODE, code, _("line %(line)s") % {"line": line.line_number},
+            description=line.description, customer=node,
+            mapped_to=(f"{article.code} ({PackagingLevel(level).label})" if article is not None and level
+                       else article.code if article is not None else ""),
+        )
+    return list(refs.values())
+
+
 def message_crossrefs(row: EdiMessage) -> list[CrossReference]:
-    """The unknown GTINs and GLNs a received ORDERS in error is waiting for, in the
-    order of the message; [] for any other message."""
+    """The unknown GTINs, buyer's article numbers and GLNs a received ORDERS in error
+    is waiting for, in the order of the message; [] for any other message. A line
+    that carries both a GTIN and a buyer's number offers both: either mapping fixes it."""
     if (row.direction != Direction.INBOUND or row.state != MessageState.ERROR
             or row.message_type != MessageType.ORDERS):
         return []
@@ -115,6 +163,8 @@ def message_crossrefs(row: EdiMessage) -> list[CrossReference]:
                 mapped_to=(f"{packaging.article.code} ({packaging.get_level_display()})"
                            if packaging is not None else ""),
             )
+    for ref in _buyer_code_refs(orders, row, gtin_lines):
+        found[BUYER_CODE, ref.value] = ref
 
     # A GLN's reason names it: keep the message's GLNs that a reason names.
     named = set(re.findall(r"\d{13}", " ".join(p.get("reason", "") for p in problems
@@ -198,8 +248,29 @@ class GlnMappingForm(_MappingForm):
     field_order = ["gln", "customer", "replace", "replay"]
 
 
-FORMS: dict[str, type[_MappingForm]] = {GTIN: GtinMappingForm, GLN: GlnMappingForm}
-VALIDATORS = {GTIN: validate_gtin, GLN: validate_gln}
+def validate_buyer_code(value: str) -> None:
+    if not value.strip() or len(value) > CUSTOMER_ARTICLE_CODE_LENGTH:
+        raise ValidationError(_("Not a buyer's article number: %(value)s.") % {"value": value})
+
+
+class BuyerCodeMappingForm(_MappingForm):
+    """The buyer's article number of a line → one of our articles, recorded as a
+    customer article reference of the buyer's node (every node below it inherits it)."""
+
+    buyer_code = forms.CharField(widget=forms.HiddenInput, max_length=CUSTOMER_ARTICLE_CODE_LENGTH)
+    article = ArticleField(label=gettext_lazy("Article"))
+    packaging_level = forms.ChoiceField(
+        label=gettext_lazy("Packaging level"), required=False,
+        choices=[("", gettext_lazy("Base unit")), *PackagingLevel.choices],
+        help_text=gettext_lazy("What one unit ordered under this number is."),
+    )
+    field_order = ["buyer_code", "article", "packaging_level", "replay"]
+
+
+FORMS: dict[str, type[_MappingForm]] = {
+    GTIN: GtinMappingForm, GLN: GlnMappingForm, BUYER_CODE: BuyerCodeMappingForm,
+}
+VALIDATORS = {GTIN: validate_gtin, GLN: validate_gln, BUYER_CODE: validate_buyer_code}
 
 
 def _auto_id(index: int) -> str:
@@ -237,7 +308,7 @@ class MessageDetailView(monitor.MessageDetailView):
         rows = []
         for index, ref in enumerate(self.crossrefs()):
             form: _MappingForm | None = None
-            if may_map(user, ref.kind):
+            if may_map(user, ref.kind) and (ref.kind != BUYER_CODE or ref.customer is not None):
                 if self.bound is not None and self.bound[:2] == (ref.kind, ref.value):
                     form = self.bound[2]
                 elif not ref.mapped_to:
@@ -287,7 +358,7 @@ class _MapView(MessageDetailView):
                     messages.error(request, text)
             else:
                 messages.error(request, _("Message %(message)s does not wait for %(kind)s %(value)s.")
-                               % {"message": row, "kind": self.kind.upper(), "value": value})
+                               % {"message": row, "kind": KIND_LABELS[self.kind], "value": value})
             return HttpResponseRedirect(detail_url)
         form = FORMS[self.kind](request.POST, auto_id=_auto_id(index))
         if not form.is_valid():
@@ -344,6 +415,24 @@ class MapGlnView(_MapView):
         return _("GLN %(gln)s mapped to %(customer)s.") % {"gln": node.gln, "customer": node.code}
 
 
+class MapBuyerCodeView(_MapView):
+    kind = BUYER_CODE
+
+    def assign(self, data: dict[str, Any]) -> str:
+        code = data["buyer_code"].strip()
+        ref = next(ref for ref in self.crossrefs() if (ref.kind, ref.value) == (BUYER_CODE, code))
+        node = ref.customer
+        if node is None:  # the message names no customer we know: map its GLN first
+            raise DomainError(_("The buyer of this message is not a customer we know: map its GLN first."),
+                              code="unknown_buyer")
+        reference = customer_article_reference_create(
+            customer_node=node, code=code, article=data["article"],
+            packaging_level=data["packaging_level"], description=ref.description[:200],
+        )
+        return _("Buyer code %(code)s of %(customer)s mapped to %(article)s.") % {
+            "code": reference.code, "customer": node.code, "article": reference.article.code}
+
+
 @permission_required("trade.change_customernode", raise_exception=True)
 def lookup_customers_without_gln(request: HttpRequest) -> JsonResponse:
     """Customer nodes without a GLN whose code or name matches (``{"results": [...]}``):
@@ -361,6 +450,7 @@ def lookup_customers_without_gln(request: HttpRequest) -> JsonResponse:
 
 __all__ = [
     "CrossReference",
+    "MapBuyerCodeView",
     "MapGlnView",
     "MapGtinView",
     "MessageDetailView",

@@ -4,8 +4,10 @@ and resend, counters per partner, and receiving a file by hand."""
 
 from __future__ import annotations
 
+import operator
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from functools import reduce
+from typing import Any, ClassVar
 
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
@@ -75,9 +77,28 @@ def _with_badges(rows: Any) -> Any:
 
 
 class MonitorListView(FilteredListView):
-    """A list of the monitor: its rows get their state badge."""
+    """A list of the monitor, narrowed by its filter form (an ``ExchangeFilterForm``):
+    its rows get their state badge."""
 
     section = SECTION
+    # What the search box (``q``) matches, any of them exactly.
+    search_lookups: ClassVar[tuple[str, ...]] = ()
+
+    def filtered(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        """``queryset`` narrowed by the valid filters: the search, the creation days,
+        and every other filter on the model field of its name."""
+        filters = self.filters()
+        search = filters.pop("q", "").strip()
+        if search:
+            queryset = queryset.filter(
+                reduce(operator.or_, (Q(**{lookup: search}) for lookup in self.search_lookups))
+            )
+        if "date_from" in filters:
+            queryset = queryset.filter(created_at__gte=day_start(filters.pop("date_from")))
+        if "date_to" in filters:
+            next_day = filters.pop("date_to") + timedelta(days=1)
+            queryset = queryset.filter(created_at__lt=day_start(next_day))
+        return queryset.filter(**filters)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -93,28 +114,13 @@ class MessageListView(MonitorListView):
     filter_form_class = MessageFilterForm
     context_object_name = "edi_messages"
 
+    search_lookups = ("reference", "document_id", "interchange__control_reference")
+
     def get_queryset(self) -> QuerySet[EdiMessage]:
-        filters = self.filters()
         queryset = EdiMessage.objects.select_related("partner", "interchange").defer(
             "segments_text", "interchange__payload"
         )
-        search = filters.get("q", "").strip()
-        if search:
-            queryset = queryset.filter(
-                Q(reference=search)
-                | Q(document_id=search)
-                | Q(interchange__control_reference=search)
-            )
-        for name in ("partner", "direction", "message_type", "state"):
-            if name in filters:
-                queryset = queryset.filter(**{name: filters[name]})
-        if "date_from" in filters:
-            queryset = queryset.filter(created_at__gte=day_start(filters["date_from"]))
-        if "date_to" in filters:
-            queryset = queryset.filter(
-                created_at__lt=day_start(filters["date_to"] + timedelta(days=1))
-            )
-        return queryset.order_by("-created_at", "-pk")
+        return self.filtered(queryset).order_by("-created_at", "-pk")
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -132,28 +138,15 @@ class InterchangeListView(MonitorListView):
     filter_form_class = InterchangeFilterForm
     context_object_name = "interchanges"
 
+    search_lookups = ("control_reference", "sender_id", "checksum__startswith")
+
     def get_queryset(self) -> QuerySet[Interchange]:
-        filters = self.filters()
         queryset = (
             Interchange.objects.select_related("partner")
             .defer("payload")
             .annotate(message_count=Count("messages"))
         )
-        search = filters.get("q", "").strip()
-        if search:
-            queryset = queryset.filter(
-                Q(control_reference=search) | Q(sender_id=search) | Q(checksum__startswith=search)
-            )
-        for name in ("partner", "direction", "state", "transport"):
-            if name in filters:
-                queryset = queryset.filter(**{name: filters[name]})
-        if "date_from" in filters:
-            queryset = queryset.filter(created_at__gte=day_start(filters["date_from"]))
-        if "date_to" in filters:
-            queryset = queryset.filter(
-                created_at__lt=day_start(filters["date_to"] + timedelta(days=1))
-            )
-        return queryset.order_by("-created_at", "-pk")
+        return self.filtered(queryset).order_by("-created_at", "-pk")
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -171,16 +164,12 @@ class ErrorQueueView(MonitorListView):
     context_object_name = "edi_messages"
 
     def get_queryset(self) -> QuerySet[EdiMessage]:
-        filters = self.filters()
         queryset = (
             EdiMessage.objects.filter(state=MessageState.ERROR)
             .select_related("partner", "interchange")
             .defer("segments_text", "interchange__payload")
         )
-        for name in ("partner", "direction", "message_type"):
-            if name in filters:
-                queryset = queryset.filter(**{name: filters[name]})
-        return queryset.order_by("created_at", "pk")
+        return self.filtered(queryset).order_by("created_at", "pk")
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)

@@ -10,18 +10,22 @@ what the first reserved, so stock is never promised twice.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
-from typing import cast
+from typing import NamedTuple, cast
 
 from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet, Sum
 from django.utils import timezone
 
-from trade.models import Article, CustomerNode, KitKind
-from trade.selectors import EffectiveSettings, customer_node_effective_settings
+from trade.models import Article, CustomerNode, KitComponent, KitKind
+from trade.selectors import (
+    EffectiveSettings,
+    customer_node_effective_settings,
+    customer_nodes_effective_settings,
+)
 
 from .. import allocation as engine
 from ..lock_objects import balances_lock, balances_lock_ids, balances_write
@@ -39,7 +43,7 @@ from ..models import (
 )
 from .ledger import MoveSpec, balance_keys_ensure, moves_post
 
-_INHERITED = object()  # stock_reserve: read the minimum shelf life from the customer node
+_INHERITED = object()  # stock_reserve(s): read the minimum shelf life from the customer node
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,20 @@ class ReserveLine:
     line_id: str
     article: Article
     quantity: Decimal
+
+
+@dataclass(frozen=True)
+class ReserveRequest:
+    """One document of a ``stocks_reserve`` batch: the arguments of ``stock_reserve``
+    but the warehouse and the user, which the batch shares."""
+
+    document_type: str
+    document_id: str
+    lines: Sequence[ReserveLine]
+    delivery_date: date
+    customer_node: CustomerNode | None = None
+    min_shelf_life: engine.MinShelfLife | None | object = _INHERITED
+    allow_past_ddm: bool = False
 
 
 def engine_article(article: Article) -> engine.Article:
@@ -76,16 +94,32 @@ def min_shelf_life_of(customer_node: CustomerNode | None, *,
     return engine.MinShelfLife(value=int(number), unit=engine.ShelfLifeUnit(unit))
 
 
+def _kit_components_read(articles: Iterable[Article]) -> dict[int, list[KitComponent]]:
+    """The bills of materials of the kits stocked as components among ``articles``, in
+    one query (none when there is no such kit)."""
+    kit_ids = {article.pk for article in articles if article.kit_kind == KitKind.COMPONENTS}
+    components: dict[int, list[KitComponent]] = {pk: [] for pk in kit_ids}
+    if kit_ids:
+        for row in KitComponent.objects.filter(kit_id__in=kit_ids).select_related("component").order_by("pk"):
+            components[row.kit_id].append(row)
+    return components
+
+
 def _demand_lines(
     lines: Sequence[ReserveLine], *, delivery_date: date, min_shelf_life: engine.MinShelfLife | None,
-    allow_past_ddm: bool,
+    allow_past_ddm: bool, kit_components: Mapping[int, Sequence[KitComponent]] | None = None,
 ) -> tuple[list[engine.AnyDemandLine], set[int]]:
+    """The engine's demand lines and the articles whose stock they need (a kit's
+    components). ``kit_components``: ``_kit_components_read``'s answer for these lines
+    when the caller has it (read here otherwise)."""
+    if kit_components is None:
+        kit_components = _kit_components_read(line.article for line in lines)
     demand: list[engine.AnyDemandLine] = []
     article_ids: set[int] = set()
     for line in lines:
         article = line.article
         if article.kit_kind == KitKind.COMPONENTS:
-            components = list(article.components.select_related("component"))
+            components = kit_components[article.pk]
             kit = engine.Kit(article_id=article.pk, components=tuple(
                 engine.KitComponent(article=engine_article(c.component), quantity_per_kit=c.quantity)
                 for c in components
@@ -169,7 +203,6 @@ def snapshot_lock(article_ids: set[int], *, warehouse: Warehouse | None, locatio
     return engine.StockSnapshot(buckets=tuple(buckets), serials=tuple(serials)), balances, serial_rows
 
 
-@transaction.atomic
 def stock_reserve(
     *, document_type: str, document_id: str, lines: Sequence[ReserveLine], warehouse: Warehouse,
     delivery_date: date, customer_node: CustomerNode | None = None, allow_past_ddm: bool = False, user=None,  # noqa: ANN001
@@ -180,47 +213,154 @@ def stock_reserve(
     a short line keeps what could be reserved, and its plan says why the rest is not
     there (the caller keeps it as backorder or cuts it). A caller that has read the
     customer's settings may pass ``min_shelf_life`` (``min_shelf_life_of``'s answer,
-    ``None`` included); by default it is read from ``customer_node``."""
-    if not lines:
-        return engine.BatchAllocation(plans=())
-    min_life = (min_shelf_life_of(customer_node) if min_shelf_life is _INHERITED
-                else cast("engine.MinShelfLife | None", min_shelf_life))
-    demand, article_ids = _demand_lines(lines, delivery_date=delivery_date, min_shelf_life=min_life,
-                                        allow_past_ddm=allow_past_ddm)
-    batch, balances, serial_rows = _allocate_optimistically(demand, article_ids, warehouse=warehouse)
-    if batch is None:
-        snapshot, balances, serial_rows = snapshot_lock(article_ids, warehouse=warehouse)
-        batch = engine.allocate_lines(demand, snapshot)
+    ``None`` included); by default it is read from ``customer_node``. A batch of one
+    ``stocks_reserve`` (one code path; its transaction, no savepoint of its own)."""
+    request = ReserveRequest(
+        document_type=document_type, document_id=document_id, lines=lines, delivery_date=delivery_date,
+        customer_node=customer_node, min_shelf_life=min_shelf_life, allow_past_ddm=allow_past_ddm,
+    )
+    return stocks_reserve([request], warehouse=warehouse, user=user)[0]
 
-    reservations: list[tuple[int, int, int | None, Decimal, str]] = []
+
+@transaction.atomic
+def stocks_reserve(
+    requests: Sequence[ReserveRequest], *, warehouse: Warehouse, user=None,  # noqa: ANN001
+) -> list[engine.BatchAllocation]:
+    """One BatchAllocation per request, in order: exactly what calling stock_reserve
+    for each request one after another (in one transaction) would reserve, in a fixed
+    number of queries whatever the number of requests (EDI confirms a thousand orders
+    at once).
+
+    Each request is served over what the requests before it left (``_allocate_in_turn``):
+    the same picks, shortfall reasons, ``consumed`` and ``serials_allocated`` as its
+    own call would report, with its own line ids. Locking as ``stock_reserve``: the
+    optimistic pass locks the balance rows picked, in primary-key order, then the
+    serials; when a line is short or the stock changed, every candidate balance of
+    every request's articles is locked in one primary-key-ordered statement and the
+    requests are allocated again. Then one balance write, one reservations INSERT."""
+    active = [request for request in requests if request.lines]
+    if not active:
+        return [engine.BatchAllocation(plans=()) for _request in requests]
+    kit_components = _kit_components_read(line.article for request in active for line in request.lines)
+    demands = [
+        _demand_lines(request.lines, delivery_date=request.delivery_date, min_shelf_life=min_life,
+                      allow_past_ddm=request.allow_past_ddm, kit_components=kit_components)
+        for request, min_life in zip(active, _min_shelf_lives(active), strict=True)
+    ]
+    article_ids = set().union(*(ids for _demand, ids in demands))
+    batches, balances, serial_rows = _allocate_optimistically(demands, article_ids, warehouse=warehouse)
+    if batches is None:
+        snapshot, balances, serial_rows = snapshot_lock(article_ids, warehouse=warehouse)
+        batches = _allocate_in_turn(demands, snapshot, balances)
+
+    serials_allocated = sorted(pk for batch in batches for pk in batch.serials_allocated)
     serial_balance_keys = {
-        (serial_rows[sid].article_id, serial_rows[sid].location_id, None) for sid in batch.serials_allocated
+        (serial_rows[sid].article_id, serial_rows[sid].location_id, None) for sid in serials_allocated
     }
     serial_balances = balance_keys_ensure(serial_balance_keys) if serial_balance_keys else {}
     new_serial_balances = set(serial_balances.values()) - set(balances)
     for row in (balances_lock(new_serial_balances).values() if new_serial_balances else ()):
         balances[row.pk] = LockedBalance(row.pk, row.article_id, row.location_id, row.lot_id, row.reserved)
     increments: dict[int, Decimal] = defaultdict(Decimal)
-    user_or_none = user if getattr(user, "is_authenticated", False) else None
-    for plan in batch.plans:
-        plans = [c.plan for c in plan.components] if isinstance(plan, engine.KitPlan) else [plan]
-        for sub in plans:
-            for pick in sub.picks:
-                if pick.serial_id is not None:
-                    serial = serial_rows[pick.serial_id]
-                    balance_id = serial_balances[(serial.article_id, serial.location_id, None)]
-                else:
-                    balance_id = pick.bucket_id
-                increments[balance_id] += pick.quantity
-                reservations.append((sub.article_id, balance_id, pick.serial_id, pick.quantity, str(plan.line_id)))
+    reservations: list[_NewReservation] = []
+    for request, batch in zip(active, batches, strict=True):
+        customer_node_id = request.customer_node.pk if request.customer_node else None
+        for line_id, article_id, pick in _picks(batch):
+            if pick.serial_id is not None:
+                serial = serial_rows[pick.serial_id]
+                balance_id = serial_balances[(serial.article_id, serial.location_id, None)]
+            else:
+                balance_id = cast("int", pick.bucket_id)
+            increments[balance_id] += pick.quantity
+            reservations.append(_NewReservation(
+                article_id, balance_id, pick.serial_id, pick.quantity, request.document_type, request.document_id,
+                str(line_id), customer_node_id,
+            ))
     # Locked above: the reserved quantities read then are current.
     balances_write({pk: {"reserved": balances[pk].reserved + quantity} for pk, quantity in increments.items()})
-    _reservations_insert(reservations, document_type=document_type, document_id=document_id,
-                         customer_node_id=customer_node.pk if customer_node else None,
-                         created_by_id=user_or_none.pk if user_or_none else None)
-    if batch.serials_allocated:
-        SerialNumber.objects.filter(pk__in=batch.serials_allocated).update(status=SerialStatus.RESERVED)
-    return batch
+    user_or_none = user if getattr(user, "is_authenticated", False) else None
+    _reservations_insert(reservations, created_by_id=user_or_none.pk if user_or_none else None)
+    if serials_allocated:
+        SerialNumber.objects.filter(pk__in=serials_allocated).update(status=SerialStatus.RESERVED)
+    answers = iter(batches)
+    return [next(answers) if request.lines else engine.BatchAllocation(plans=()) for request in requests]
+
+
+def _min_shelf_lives(requests: Sequence[ReserveRequest]) -> list[engine.MinShelfLife | None]:
+    """Each request's minimum shelf life: its own, else its customer node's, the
+    effective settings of every such node read at once."""
+    inheriting = {request.customer_node.pk: request.customer_node for request in requests
+                  if request.min_shelf_life is _INHERITED and request.customer_node is not None}
+    settings = customer_nodes_effective_settings(inheriting.values()) if inheriting else {}
+    lives: list[engine.MinShelfLife | None] = []
+    for request in requests:
+        if request.min_shelf_life is not _INHERITED:
+            lives.append(cast("engine.MinShelfLife | None", request.min_shelf_life))
+        elif request.customer_node is None:
+            lives.append(None)
+        else:
+            lives.append(min_shelf_life_of(request.customer_node, settings=settings[request.customer_node.pk]))
+    return lives
+
+
+_Demand = tuple[list[engine.AnyDemandLine], set[int]]  # a request's demand lines, the articles they need
+
+
+def _allocate_in_turn(demands: Sequence[_Demand], snapshot: engine.StockSnapshot,
+                      balances: Mapping[int, LockedBalance]) -> list[engine.BatchAllocation]:
+    """Allocate the requests one after the other, each with its own engine call over
+    the stock a ``stock_reserve`` call after the requests before it would read: its
+    articles' buckets less what those requests took, the serials they took left out.
+
+    Not one engine call over every request's lines: that call would tell a line short
+    because an earlier document took the stock "taken by earlier lines" where the
+    document's own call says "no stock", and would merge ``consumed``. Each request
+    costs a walk over its own articles' stock, as its own call would.
+
+    Serials: ``snapshot_lock`` reads those at the places where the articles asked for
+    have a balance row; a request sees only those of its own articles' places, and a
+    serial reserved gives its article a balance row at its place (``balance_keys_ensure``),
+    as the database would for the calls after it."""
+    if len(demands) == 1:
+        return [engine.allocate_lines(demands[0][0], snapshot)]  # one request: the whole snapshot is its own
+    places: dict[int, set[int]] = defaultdict(set)
+    for row in balances.values():
+        places[row.article_id].add(row.location_id)
+    buckets = {bucket.id: bucket for bucket in snapshot.buckets}  # updated as the requests take from them
+    taken: set[int] = set()
+    batches: list[engine.BatchAllocation] = []
+    for demand, article_ids in demands:
+        ordered = sorted(article_ids)
+        seen_places = set().union(*(places[article_id] for article_id in ordered))
+        own = engine.StockSnapshot(
+            buckets=tuple(
+                buckets[bucket.id] for article_id in ordered for bucket in snapshot.buckets_for(article_id)
+            ),
+            serials=tuple(
+                serial for article_id in ordered for serial in snapshot.serials_for(article_id)
+                if serial.id not in taken and serial.location_id in seen_places
+            ),
+        )
+        batch = engine.allocate_lines(demand, own)
+        for bucket_id, quantity in batch.consumed.items():
+            bucket = buckets[bucket_id]
+            buckets[bucket_id] = replace(bucket, quantity_available=bucket.quantity_available - quantity)
+        for _line_id, article_id, pick in _picks(batch):
+            if pick.serial_id is not None:
+                taken.add(pick.serial_id)
+                places[article_id].add(pick.location_id)
+        batches.append(batch)
+    return batches
+
+
+def _picks(batch: engine.BatchAllocation) -> Iterator[tuple[engine.LineId, int, engine.Pick]]:
+    """(line id, article id, pick) of every pick of a batch, kit components included,
+    in plan order (the FEFO order the reservations are inserted in)."""
+    for plan in batch.plans:
+        subplans = [c.plan for c in plan.components] if isinstance(plan, engine.KitPlan) else [plan]
+        for sub in subplans:
+            for pick in sub.picks:
+                yield plan.line_id, sub.article_id, pick
 
 
 class _SnapshotChanged(Exception):
@@ -228,27 +368,31 @@ class _SnapshotChanged(Exception):
 
 
 def _allocate_optimistically(
-    demand: list[engine.AnyDemandLine], article_ids: set[int], *, warehouse: Warehouse,
-) -> tuple[engine.BatchAllocation | None, dict[int, LockedBalance], dict[int, SerialNumber]]:
+    demands: Sequence[_Demand], article_ids: set[int], *, warehouse: Warehouse,
+) -> tuple[list[engine.BatchAllocation] | None, dict[int, LockedBalance], dict[int, SerialNumber]]:
     """Allocate on an unlocked snapshot, then lock only the rows picked (primary-key
     order) and check they still hold what was picked. Locking the few rows a plan uses
     instead of every candidate keeps large orders fast; when anything changed in
-    between, or a line is short (a concurrent release might cover it), returns None
-    and the caller takes the pessimistic path (lock every candidate, allocate again)."""
+    between, or a line of any request is short (a concurrent release might cover it),
+    returns None and the caller takes the pessimistic path (lock every candidate,
+    allocate again)."""
     snapshot, balances, serial_rows = snapshot_lock(article_ids, warehouse=warehouse, lock=False)
-    batch = engine.allocate_lines(demand, snapshot)
-    if any(plan.quantity_short for plan in batch.plans):
+    batches = _allocate_in_turn(demands, snapshot, balances)
+    if any(plan.quantity_short for batch in batches for plan in batch.plans):
         return None, balances, serial_rows
-    serial_places = {
-        (serial_rows[pk].article_id, serial_rows[pk].location_id) for pk in batch.serials_allocated
-    }
+    consumed: dict[int, Decimal] = defaultdict(Decimal)
+    for batch in batches:
+        for bucket_id, quantity in batch.consumed.items():
+            consumed[bucket_id] += quantity
+    serials_allocated = {pk for batch in batches for pk in batch.serials_allocated}
+    serial_places = {(serial_rows[pk].article_id, serial_rows[pk].location_id) for pk in serials_allocated}
     serial_balances = {
         pk for pk, row in balances.items() if row.lot_id is None and (row.article_id, row.location_id) in serial_places
     }
     # Every balance lock in one primary-key-ordered statement, serial rows after: the
     # same order as the pessimistic path. In a savepoint: when the check fails, rolling
     # it back releases these locks before the pessimistic path takes them in order.
-    picked = sorted(set(batch.consumed) | serial_balances)
+    picked = sorted(set(consumed) | serial_balances)
     try:
         with transaction.atomic():
             current = {
@@ -259,49 +403,56 @@ def _allocate_optimistically(
             }
             for pk in picked:
                 available, _reserved, lot_status = current.get(pk, (Decimal(0), Decimal(0), None))
-                if pk not in current or available < batch.consumed.get(pk, Decimal(0)) \
+                if pk not in current or available < consumed.get(pk, Decimal(0)) \
                         or lot_status not in (None, "available"):
                     raise _SnapshotChanged
-            if batch.serials_allocated:
+            if serials_allocated:
                 still_in_stock = set(
                     SerialNumber.objects.select_for_update(of=("self",)).filter(
-                        pk__in=batch.serials_allocated, status=SerialStatus.IN_STOCK
+                        pk__in=serials_allocated, status=SerialStatus.IN_STOCK
                     ).order_by("pk").values_list("pk", flat=True)
                 )
-                if still_in_stock != set(batch.serials_allocated):
+                if still_in_stock != serials_allocated:
                     raise _SnapshotChanged
     except _SnapshotChanged:
         return None, balances, serial_rows
     for pk in picked:
         balances[pk].reserved = current[pk][1]  # the locked, current value
-    return batch, balances, serial_rows
+    return batches, balances, serial_rows
 
 
-def _reservations_insert(
-    rows: list[tuple[int, int, int | None, Decimal, str]], *, document_type: str, document_id: str,
-    customer_node_id: int | None, created_by_id: int | None,
-) -> None:
-    """Insert active reservations (article, balance, serial, quantity, document line) in
-    one statement on PostgreSQL (a large order writes hundreds of them at once)."""
+class _NewReservation(NamedTuple):
+    article_id: int
+    balance_id: int
+    serial_id: int | None
+    quantity: Decimal
+    document_type: str
+    document_id: str
+    document_line: str
+    customer_node_id: int | None
+
+
+def _reservations_insert(rows: Sequence[_NewReservation], *, created_by_id: int | None) -> None:
+    """Insert active reservations, each with its own document line and customer node,
+    in one statement on PostgreSQL (a large order, or a batch of orders, writes
+    hundreds of them at once). Rows get their primary keys in the order given."""
     if not rows:
         return
     if connection.vendor != "postgresql":
         Reservation.objects.bulk_create([
-            Reservation(article_id=article_id, balance_id=balance_id, serial_id=serial_id, quantity=quantity,
-                        document_type=document_type, document_id=document_id, document_line=line,
-                        customer_node_id=customer_node_id, created_by_id=created_by_id)
-            for article_id, balance_id, serial_id, quantity, line in rows
+            Reservation(**row._asdict(), created_by_id=created_by_id) for row in rows
         ])
         return
     table = Reservation._meta.db_table
-    columns = list(zip(*rows, strict=True))  # article, balance, serial, quantity, line
+    columns = [list(column) for column in zip(*rows, strict=True)]  # in _NewReservation's field order
     with connection.cursor() as cursor:
         cursor.execute(
-            f'INSERT INTO "{table}" (article_id, balance_id, serial_id, quantity, document_line, document_type, '  # noqa: S608
-            "document_id, customer_node_id, status, created_by_id, created_at) "
-            "SELECT a, b, s, q, l, %s, %s, %s, 'active', %s, now() "
-            "FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::numeric[], %s::text[]) AS v(a, b, s, q, l)",
-            [document_type, document_id, customer_node_id, created_by_id, *[list(column) for column in columns]],
+            f'INSERT INTO "{table}" (article_id, balance_id, serial_id, quantity, document_type, document_id, '  # noqa: S608
+            "document_line, customer_node_id, status, created_by_id, created_at) "
+            "SELECT a, b, s, q, t, i, l, c, 'active', %s, now() "
+            "FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::numeric[], %s::text[], %s::text[], "
+            "%s::text[], %s::bigint[]) AS v(a, b, s, q, t, i, l, c)",
+            [created_by_id, *columns],
         )
 
 
@@ -460,10 +611,20 @@ def reservations_reassign_many(
 def reserved_quantities(*, document_type: str, document_id: str) -> dict[tuple[str, int], Decimal]:
     """Active reserved quantity per (document line, article) of a document (a kit
     line holds its components, each under its own article)."""
+    return reserved_quantities_many(document_type=document_type, document_ids=[document_id]).get(document_id, {})
+
+
+def reserved_quantities_many(*, document_type: str, document_ids: Sequence[str],
+                             ) -> dict[str, dict[tuple[str, int], Decimal]]:
+    """``reserved_quantities`` of many documents in one query: {document id: …};
+    a document holding nothing is absent."""
     rows = Reservation.objects.filter(
-        document_type=document_type, document_id=document_id, status=ReservationStatus.ACTIVE,
-    ).values("document_line", "article_id").annotate(total=Sum("quantity")).order_by()
-    return {(row["document_line"], row["article_id"]): row["total"] for row in rows}
+        document_type=document_type, document_id__in=list(document_ids), status=ReservationStatus.ACTIVE,
+    ).values("document_id", "document_line", "article_id").annotate(total=Sum("quantity")).order_by()
+    result: dict[str, dict[tuple[str, int], Decimal]] = defaultdict(dict)
+    for row in rows:
+        result[row["document_id"]][(row["document_line"], row["article_id"])] = row["total"]
+    return dict(result)
 
 
 @transaction.atomic

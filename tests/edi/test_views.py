@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from edi.eancom import make_segment
+from edi.forms import TradingPartnerForm
 from edi.models import (
     Interchange,
     InterchangeState,
@@ -262,3 +266,39 @@ def test_an_admin_receives_a_file_by_hand(
     assert response["Location"] == reverse("edi:interchange_detail", args=[row.pk])
     assert (row.transport, row.partner, row.metadata["filename"]) == ("upload", partner, "po.edi")
     assert row.state == InterchangeState.ERROR  # no ORDERS handler yet
+
+
+@pytest.mark.usefixtures("without_orders_handler")
+def test_the_monitor_lists_filter_by_search_partner_direction_type_and_days(
+    sales_user, client_for, exchanges, make_partner
+):
+    row, message = exchanges
+    contrl = Interchange.objects.get(pk=row.contrl_id)
+    other = make_partner("AUTRE", gln="5412345000013")
+    client = client_for(sales_user)
+    today = timezone.localdate()
+
+    def listed(name: str, **filters: object) -> set[int]:
+        page = client.get(reverse(name), filters)
+        key = "interchanges" if name == "edi:interchange_list" else "edi_messages"
+        return {item.pk for item in page.context[key]}
+
+    assert listed("edi:monitor", q=" ORD0001 ") == {message.pk}
+    assert listed("edi:monitor", direction="out") == {contrl.messages.get().pk}
+    assert listed("edi:monitor", message_type="ORDERS", state="error") == {message.pk}
+    assert listed("edi:monitor", partner=other.pk) == set()
+    assert listed("edi:monitor", date_to=today - timedelta(days=1)) == set()
+    assert len(listed("edi:monitor", date_from=today, date_to=today)) == 2
+    assert len(listed("edi:monitor", date_from="not a date")) == 2  # ignored, not an error
+    assert listed("edi:interchange_list", q=row.checksum[:12]) == {row.pk}
+    assert listed("edi:interchange_list", q=contrl.control_reference) == {contrl.pk}
+    assert listed("edi:interchange_list", direction="in", transport="directory") == {row.pk}
+    assert listed("edi:interchange_list", date_from=today + timedelta(days=1)) == set()
+    assert listed("edi:error_queue", partner=row.partner_id, message_type="ORDERS") == {message.pk}
+    assert listed("edi:error_queue", direction="out") == set()
+
+
+def test_the_partner_form_shows_every_editable_field_once():
+    shown = [name for _title, names in TradingPartnerForm.SECTIONS for name in names]
+
+    assert sorted(shown) == sorted(TradingPartner.EDITABLE_FIELDS)

@@ -9,6 +9,7 @@ from comptoir.identifiers import compact_digits, gtin_lookup_forms
 from trade.models import (
     Article,
     ArticleFamily,
+    CustomerArticleReference,
     CustomerNode,
     DocumentTemplate,
     PaymentTerms,
@@ -110,6 +111,32 @@ class SupplierArticleFilter(django_filters.FilterSet):
     class Meta:
         model = SupplierArticle
         fields = ("supplier", "article", "is_preferred", "currency")
+
+
+class CustomerArticleReferenceFilter(django_filters.FilterSet):
+    code = django_filters.CharFilter(
+        method="filter_code", help_text="Exact customer article number (surrounding spaces ignored)."
+    )
+    applies_to = django_filters.ModelChoiceFilter(
+        queryset=CustomerNode.objects.all(),
+        method="filter_applies_to",
+        help_text="References held by this node or one of its ancestors (where one code is held "
+        "at several levels, the nearest applies).",
+    )
+
+    class Meta:
+        model = CustomerArticleReference
+        fields = ("customer_node", "code", "article", "packaging_level", "applies_to")
+
+    def filter_code(
+        self, queryset: QuerySet[CustomerArticleReference], name: str, value: str
+    ) -> QuerySet[CustomerArticleReference]:
+        return queryset.filter(code=value.strip())
+
+    def filter_applies_to(
+        self, queryset: QuerySet[CustomerArticleReference], name: str, value: CustomerNode
+    ) -> QuerySet[CustomerArticleReference]:
+        return queryset.filter(customer_node_id__in=value.lineage_ids)
 
 
 class PaymentTermsFilter(django_filters.FilterSet):

@@ -34,12 +34,14 @@ from trade.models import (
     Brand,
     Company,
     CustomerAddress,
+    CustomerArticleReference,
     CustomerContact,
     CustomerNode,
     DocumentTemplate,
     KitComponent,
     NodeKind,
     Packaging,
+    PackagingLevel,
     PaymentTerms,
     PriceList,
     ShelfLifeUnit,
@@ -54,6 +56,8 @@ from trade.services import (
     article_save,
     child_id_errors,
     customer_addresses_set,
+    customer_article_reference_create,
+    customer_article_reference_update,
     customer_contacts_set,
     customer_node_save,
     family_save,
@@ -859,6 +863,76 @@ class CompanySerializer(ModelCleanMixin, serializers.ModelSerializer):
         instance = super().clean_instance(attrs)
         instance.pk = 1  # the single row
         return instance
+
+
+# --------------------------------------------------------- customer article references
+
+CUSTOMER_ARTICLE_REFERENCE_WRITABLE_FIELDS = (
+    "customer_node",
+    "code",
+    "article",
+    "packaging_level",
+    "description",
+)
+
+
+@extend_schema_field(
+    serializers.ChoiceField(choices=[("", "base unit"), *PackagingLevel.choices]),
+    component_name="ReferencePackagingLevelEnum",
+)
+class ReferencePackagingLevelField(serializers.ChoiceField):
+    """A packaging level, or '' for the article's base unit."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=[("", "base unit"), *PackagingLevel.choices], **kwargs)
+
+
+class CustomerArticleReferenceSerializer(serializers.ModelSerializer):
+    """A customer's own article number (EANCOM ``PIA+1+<code>:IN``) for one of our
+    articles; it applies to the node and every node below it (the nearest one wins)."""
+
+    customer_code = serializers.CharField(source="customer_node.code", read_only=True)
+    article_code = serializers.CharField(source="article.code", read_only=True)
+    packaging_level = ReferencePackagingLevelField(read_only=True)
+
+    class Meta:
+        model = CustomerArticleReference
+        fields = (
+            "id",
+            "customer_node",
+            "customer_code",
+            "code",
+            "article",
+            "article_code",
+            "packaging_level",
+            "description",
+            "created_at",
+            "updated_at",
+        )
+        read_only_fields = fields
+
+
+@extend_schema_serializer(component_name="CustomerArticleReference")
+class CustomerArticleReferenceInputSerializer(serializers.ModelSerializer):
+    """A reference to create or update, saved by ``trade.services.references``: the
+    code is taken without surrounding spaces, must be free on the node, and the
+    packaging level ('' = base unit) must exist for the article."""
+
+    packaging_level = ReferencePackagingLevelField(required=False, allow_blank=True)
+
+    class Meta:
+        model = CustomerArticleReference
+        fields = CUSTOMER_ARTICLE_REFERENCE_WRITABLE_FIELDS
+        # (node, code) uniqueness is the service's, with a message naming the article.
+        validators: list[Any] = []
+
+    def create(self, validated_data: dict[str, Any]) -> CustomerArticleReference:
+        return customer_article_reference_create(**validated_data)
+
+    def update(
+        self, instance: CustomerArticleReference, validated_data: dict[str, Any]
+    ) -> CustomerArticleReference:
+        return customer_article_reference_update(reference=instance, **validated_data)
 
 
 # --------------------------------------------------------------------------- lookups

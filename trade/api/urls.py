@@ -9,6 +9,11 @@ app_name = "trade_api"
 
 router = SimpleRouter()
 router.register("customers", views.CustomerViewSet, basename="customer")
+router.register(
+    "customer-article-references",
+    views.CustomerArticleReferenceViewSet,
+    basename="customer-article-reference",
+)
 router.register("suppliers", views.SupplierViewSet, basename="supplier")
 router.register("supplier-articles", views.SupplierArticleViewSet, basename="supplier-article")
 router.register("articles", views.ArticleViewSet, basename="article")

@@ -34,6 +34,7 @@ from trade.models import (
     Brand,
     Company,
     CustomerAddress,
+    CustomerArticleReference,
     CustomerContact,
     CustomerNode,
     DocumentTemplate,
@@ -53,7 +54,7 @@ from trade.selectors import (
     customer_tree_children,
     global_search,
 )
-from trade.services import kit_components_set
+from trade.services import customer_article_reference_delete, kit_components_set
 
 from . import filters, serializers
 from .permissions import API_AUTHENTICATION, has_permissions, model_permissions, require_permissions
@@ -214,6 +215,23 @@ class CustomerViewSet(TradeViewSet):
         return Response(
             serializers.CustomerBriefSerializer(customer_node_ancestors(node), many=True).data
         )
+
+
+class CustomerArticleReferenceViewSet(TradeViewSet):
+    """Customers' own article numbers (EANCOM ``PIA+1+<code>:IN``) and the article and
+    packaging level ('' = base unit) each stands for. A reference set on a chain or a
+    buying group applies to every node below it; the nearest node's wins. EDI ORDERS
+    lines without a known GTIN or our code are resolved through them."""
+
+    queryset = CustomerArticleReference.objects.select_related("customer_node", "article")
+    output_serializer_class = serializers.CustomerArticleReferenceSerializer
+    input_serializer_class = serializers.CustomerArticleReferenceInputSerializer
+    filterset_class = filters.CustomerArticleReferenceFilter
+    search_fields = ("code", "article__code", "description")
+    ordering_fields = ("code", "customer_node__code", "article__code", "created_at", "updated_at")
+
+    def perform_destroy(self, instance: Model) -> None:
+        customer_article_reference_delete(reference=instance)  # type: ignore[arg-type]
 
 
 # --------------------------------------------------------------------------- suppliers

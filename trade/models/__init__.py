@@ -29,6 +29,7 @@ from .parties import (
     SupplierAddress,
     SupplierContact,
 )
+from .references import CustomerArticleReference
 
 __all__ = [
     "AddressKind",
@@ -40,6 +41,7 @@ __all__ = [
     "Brand",
     "Company",
     "CustomerAddress",
+    "CustomerArticleReference",
     "CustomerContact",
     "CustomerNode",
     "DeliveryMode",

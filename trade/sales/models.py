@@ -207,6 +207,8 @@ class SalesOrder(SalesDocument):
         indexes = [
             models.Index(fields=["state", "requested_date"], name="order_state_date"),
             models.Index(fields=["ordering_node", "-created_at"], name="order_node_created"),
+            # The EDI message page and ORDRSP find the orders of a message by it.
+            models.Index(fields=["source"], name="order_source"),
         ]
 
     def __str__(self) -> str:

@@ -6,7 +6,8 @@ talks to the outside world must wait for the commit (``transaction.on_commit``).
 
 from django.dispatch import Signal
 
-# sender=SalesOrder, order=, result=ConfirmResult
-order_confirmed = Signal()
+# sender=SalesOrder, results=[ConfirmResult, …]: the orders confirmed together (one
+# for a person's confirmation, a thousand for an EDI interchange)
+orders_confirmed = Signal()
 # sender=Delivery, delivery=
 delivery_shipped = Signal()

@@ -12,12 +12,20 @@ from .nested import (
     supplier_contacts_set,
 )
 from .parties import customer_node_gln_assign, customer_node_save, family_save
+from .references import (
+    customer_article_reference_create,
+    customer_article_reference_delete,
+    customer_article_reference_update,
+)
 
 __all__ = [
     "article_packagings_set",
     "article_save",
     "child_id_errors",
     "customer_addresses_set",
+    "customer_article_reference_create",
+    "customer_article_reference_delete",
+    "customer_article_reference_update",
     "customer_contacts_set",
     "customer_node_gln_assign",
     "customer_node_save",

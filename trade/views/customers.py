@@ -5,40 +5,63 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.forms import BaseFormSet, BaseModelForm
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import formats
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views import View
 from django.views.generic import DetailView, TemplateView
+
+from comptoir.exceptions import ValidationFailed
+from comptoir.identifiers import compact_digits, gtin_lookup_forms
 
 from ..forms import (
     CustomerAddressFormSet,
+    CustomerArticleReferenceForm,
     CustomerContactFormSet,
     CustomerFilterForm,
     CustomerNodeForm,
 )
-from ..models import CustomerNode, NodeKind, ShelfLifeUnit
+from ..models import (
+    Article,
+    CustomerArticleReference,
+    CustomerNode,
+    NodeKind,
+    Packaging,
+    ShelfLifeUnit,
+)
 from ..selectors import (
     EffectiveSettings,
     InheritedValue,
+    customer_article_references_for,
     customer_list,
     customer_node_ancestors,
     customer_node_effective_settings,
     customer_tree_children,
 )
-from ..services import customer_node_save
+from ..services import (
+    customer_article_reference_create,
+    customer_article_reference_delete,
+    customer_article_reference_update,
+    customer_node_save,
+)
 from .common import FilteredListView, FormWithInlinesView, SectionMixin, yes_no
 
 # Stores of a platform are fetched in pages: a national platform may serve thousands.
 TREE_CHILDREN_PAGE = 200
 DETAIL_CHILDREN_LIMIT = 50
+# A chain may map thousands of article numbers: the page shows a screenful, searchable.
+DETAIL_REFERENCES_LIMIT = 100
+REFERENCES_ANCHOR = "#article-references"
+LOOKUP_SUGGESTIONS = 15
 
 SETTING_LABELS = {
     "min_shelf_life": CustomerNode._meta.get_field("min_shelf_life_value").verbose_name,
@@ -193,6 +216,21 @@ class CustomerDetailView(SectionMixin, PermissionRequiredMixin, DetailView):
         context["children_count"] = node.children.count()
         context["addresses"] = node.addresses.all()
         context["contacts"] = node.contacts.all()
+        if self.request.user.has_perm("trade.view_customerarticlereference"):
+            context.update(self.references_context(node))
+        return context
+
+    def references_context(self, node: CustomerNode) -> dict[str, Any]:
+        search = self.request.GET.get("refs", "").strip()
+        rows = customer_article_references_for(node, search=search)
+        context: dict[str, Any] = {
+            "references": rows[:DETAIL_REFERENCES_LIMIT],
+            "references_count": len(rows),
+            "references_search": search,
+            "references_shown": True,
+        }
+        if self.request.user.has_perm("trade.add_customerarticlereference"):
+            context["reference_form"] = CustomerArticleReferenceForm(auto_id="id_reference_%s")
         return context
 
 
@@ -322,3 +360,113 @@ class CustomerUpdateView(CustomerFormView):
         "trade.change_customercontact",
     )
     success_message = gettext_lazy("Customer %(object)s saved.")
+
+
+# --------------------------------------------------------------- customer article references
+
+
+class CustomerReferenceFormView(SectionMixin, PermissionRequiredMixin, TemplateView):
+    """Add a customer article reference to a node, or edit one of the node's own
+    (an inherited one is edited on the node that holds it). Writes through
+    ``trade.services.references``; a refusal shows the form again with its errors."""
+
+    template_name = "trade/customers/reference_form.html"
+    section = "customer_list"
+    node: CustomerNode
+    reference: CustomerArticleReference | None = None
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not self.has_permission():
+            return self.handle_no_permission()
+        self.node = get_object_or_404(CustomerNode, pk=kwargs["pk"])
+        if "reference_pk" in kwargs:
+            self.reference = get_object_or_404(
+                CustomerArticleReference.objects.select_related("article"),
+                pk=kwargs["reference_pk"], customer_node=self.node,
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+    def initial(self) -> dict[str, Any]:
+        if self.reference is None:
+            return {}
+        return {
+            "code": self.reference.code,
+            "article": self.reference.article.code,
+            "packaging_level": self.reference.packaging_level,
+            "description": self.reference.description,
+        }
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        form = CustomerArticleReferenceForm(initial=self.initial())
+        return self.render_to_response(self.get_context_data(form=form))
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        form = CustomerArticleReferenceForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                saved = self.save(data)
+            except ValidationFailed as exc:
+                for field, texts in exc.errors.items():
+                    for text in texts:
+                        form.add_error(field if field in form.fields else None, text)
+            else:
+                text = (_("Reference %(code)s added.") if self.reference is None
+                        else _("Reference %(code)s saved."))
+                messages.success(request, text % {"code": saved.code})
+                return HttpResponseRedirect(
+                    reverse("trade:customer_detail", args=[self.node.pk]) + REFERENCES_ANCHOR
+                )
+        messages.error(request, _("The record was not saved: please correct the errors below."))
+        return self.render_to_response(self.get_context_data(form=form))
+
+    def save(self, data: dict[str, Any]) -> CustomerArticleReference:
+        fields = {name: data[name] for name in ("code", "article", "packaging_level", "description")}
+        if self.reference is None:
+            return customer_article_reference_create(customer_node=self.node, **fields)
+        return customer_article_reference_update(reference=self.reference, **fields)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["node"] = self.node
+        context["reference"] = self.reference
+        context["is_create"] = self.reference is None
+        return context
+
+
+class CustomerReferenceCreateView(CustomerReferenceFormView):
+    permission_required = ("trade.view_customernode", "trade.add_customerarticlereference")
+
+
+class CustomerReferenceUpdateView(CustomerReferenceFormView):
+    permission_required = ("trade.view_customernode", "trade.change_customerarticlereference")
+
+
+class CustomerReferenceDeleteView(PermissionRequiredMixin, View):
+    """POST: remove one of the node's own references."""
+
+    permission_required = ("trade.view_customernode", "trade.delete_customerarticlereference")
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, pk: int, reference_pk: int) -> HttpResponse:
+        reference = get_object_or_404(CustomerArticleReference, pk=reference_pk, customer_node_id=pk)
+        customer_article_reference_delete(reference=reference)
+        messages.success(request, _("Reference %(code)s deleted.") % {"code": reference.code})
+        return HttpResponseRedirect(reverse("trade:customer_detail", args=[pk]) + REFERENCES_ANCHOR)
+
+
+@permission_required("trade.view_article", raise_exception=True)
+def article_lookup(request: HttpRequest) -> JsonResponse:
+    """Suggestions for the article of a reference: articles whose code or designation
+    matches, or one of whose GTINs is the query (``{"results": [{value, label}]}``)."""
+    query = request.GET.get("q", "").strip()
+    results = []
+    if len(query) >= 2:
+        condition = Q(code__icontains=query) | Q(designation__icontains=query)
+        digits = compact_digits(query)
+        if digits.isdigit() and len(digits) >= 8:
+            gtins = Packaging.objects.filter(gtin__in=gtin_lookup_forms(digits))
+            condition |= Q(pk__in=gtins.values("article_id"))
+        articles = Article.objects.filter(condition).order_by("code")[:LOOKUP_SUGGESTIONS]
+        results = [{"value": article.code, "label": article.designation} for article in articles]
+    return JsonResponse({"results": results})

@@ -9,13 +9,15 @@ from datetime import date
 from decimal import Decimal
 from typing import TypeVar
 
-from django.db.models import Model, Q, Value
+from django.db.models import Model, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from comptoir.bulk import instances_insert
 from comptoir.exceptions import InvalidTransition, ValidationFailed
 from comptoir.money import QUANTITY_PLACES, round_amount
-from pricing.selectors import BasketLine, price_basket
+from pricing.engine import PricedLine as PricedLineResult
+from pricing.selectors import BasketLine, BasketRequest, price_baskets
 from trade.models import Article, CustomerNode, DeliveryMode, NodeKind, Packaging, PackagingLevel
 from trade.selectors import EffectiveSettings, customer_node_effective_settings
 
@@ -99,6 +101,31 @@ def transition(document: Model, to_state: str, *, user=None, message: str = "", 
                  message=message, pending=pending)
 
 
+
+def transitions(documents: Sequence[Model], to_state: str, *, user=None, message: str = "",  # noqa: ANN001
+                save_fields: Sequence[str] = (), pending: list[SalesEvent] | None = None) -> None:
+    """``transition`` of many (locked) documents of one kind, saved in one UPDATE."""
+    if not documents:
+        return
+    model = type(documents[0])
+    key = model._meta.model_name.replace("sales", "")
+    moves = []
+    for document in documents:
+        if to_state not in _TABLES[key][document.state]:
+            transition(document, to_state)  # raises the same refusal
+        moves.append((document, document.state))
+        document.state = to_state
+    fields = list(dict.fromkeys(["state", *save_fields, *(["updated_at"] if hasattr(documents[0], "updated_at")
+                                                          else [])]))
+    if "updated_at" in fields:
+        now = timezone.now()
+        for document in documents:
+            document.updated_at = now
+    model.objects.bulk_update(documents, fields, batch_size=500)
+    for document, from_state in moves:
+        event_record(document, kind=SalesEvent.Kind.TRANSITION, user=user, from_state=from_state,
+                     to_state=to_state, message=message, pending=pending)
+
 # ---------------------------------------------------------------- parties
 
 
@@ -113,11 +140,13 @@ class Parties:
 
 
 def parties_resolve(ordering_node: CustomerNode, *, delivery_node: CustomerNode | None = None,
-                    invoicing_node: CustomerNode | None = None) -> Parties:
+                    invoicing_node: CustomerNode | None = None,
+                    settings: EffectiveSettings | None = None) -> Parties:
     """Delivery and invoicing nodes from the hierarchy (either can be given instead):
     a store delivered via its platform is delivered to the nearest platform above it;
-    the invoiced node is the inherited one (the node itself by default)."""
-    settings = customer_node_effective_settings(ordering_node)
+    the invoiced node is the inherited one (the node itself by default). ``settings``:
+    the ordering node's effective settings when the caller has read them."""
+    settings = settings or customer_node_effective_settings(ordering_node)
     if delivery_node is None:
         delivery_node = ordering_node
         if settings.value("delivery_mode") == DeliveryMode.VIA_PLATFORM:
@@ -181,18 +210,25 @@ def line_label(position: int, article: Article | None) -> str:
     return _("Line %(position)s (%(article)s)") % {"position": position, "article": article.code}
 
 
+def packaging_sizes(article_ids: Iterable[int]) -> dict[tuple[int, str], Decimal]:
+    """Base units per packaging: {(article id, level): quantity}, in one query."""
+    return {(article_id, level): quantity for article_id, level, quantity
+            in Packaging.objects.filter(article_id__in=set(article_ids)).order_by()
+            .values_list("article_id", "level", "quantity")}
+
+
 def lines_check(lines: Sequence[tuple[int, LineInput]], *, ordering_node: CustomerNode,
                 today: date | None = None, settings: EffectiveSettings | None = None,
+                packagings: Mapping[tuple[int, str], Decimal] | None = None,
                 ) -> dict[tuple[int, str], Decimal]:
     """Check lines before anything is saved; every fault names its line and reason.
     Returns the base units per unit of each (article, packaging level). ``settings``:
-    the ordering node's effective settings when the caller has them already."""
+    the ordering node's effective settings when the caller has them already;
+    ``packagings``: ``packaging_sizes`` of (at least) the lines' articles, likewise."""
     today = today or timezone.localdate()
     errors: list[str] = []
-    article_ids = {line.article.pk for _position, line in lines}
-    packagings = {(article_id, level): quantity for article_id, level, quantity
-                  in Packaging.objects.filter(article_id__in=article_ids).order_by()
-                  .values_list("article_id", "level", "quantity")}
+    if packagings is None:
+        packagings = packaging_sizes(line.article.pk for _position, line in lines)
     settings = settings or customer_node_effective_settings(ordering_node)
     full_cases = bool(settings.value("full_cases_only"))
     sizes: dict[tuple[int, str], Decimal] = {}
@@ -246,12 +282,38 @@ def lines_price(lines: Sequence[PricedLine], *, node: CustomerNode, on_date: dat
     """Price saved-or-not lines through the engine in one basket and write the
     snapshot on each; returns each line's previous net unit price (by position).
     ``settings``: the node's effective settings when the caller has them."""
-    if not lines:
-        return {}
-    basket = [BasketLine(line_id=line.position, article_id=line.article_id, quantity=line.quantity,
-                         packaging_level=line.packaging_level) for line in lines]
-    result = price_basket(node=node, lines=basket, on_date=on_date, settings=settings)
-    priced = {p.line_id: p for p in result.lines}
+    return lines_price_many([PricingGroup(lines, node, settings)], on_date=on_date)[0]
+
+
+@dataclass(frozen=True)
+class PricingGroup:
+    """The lines of one document, priced for ``node`` (``settings``: its effective
+    settings when the caller has them)."""
+
+    lines: Sequence[PricedLine]
+    node: CustomerNode
+    settings: EffectiveSettings | None = None
+
+
+def lines_price_many(groups: Sequence[PricingGroup], *, on_date: date) -> list[dict[int, Decimal | None]]:
+    """``lines_price`` of many documents at once (one engine run, a fixed number of
+    queries whatever the number of documents); one answer per group, in order."""
+    requests = [BasketRequest(node=group.node, settings=group.settings, lines=[
+        BasketLine(line_id=line.position, article_id=line.article_id, quantity=line.quantity,
+                   packaging_level=line.packaging_level) for line in group.lines]) for group in groups if group.lines]
+    results = iter(price_baskets(requests, on_date=on_date)) if requests else iter(())
+    answers: list[dict[int, Decimal | None]] = []
+    for group in groups:
+        if not group.lines:
+            answers.append({})
+            continue
+        priced = {p.line_id: p for p in next(results).lines}
+        answers.append(_snapshot_write(group.lines, priced, on_date))
+    return answers
+
+
+def _snapshot_write(lines: Sequence[PricedLine], priced: Mapping[int | str, PricedLineResult],
+                    on_date: date) -> dict[int, Decimal | None]:
     before: dict[int, Decimal | None] = {}
     for line in lines:
         before[line.position] = line.net_unit_price
@@ -280,24 +342,12 @@ def lines_price(lines: Sequence[PricedLine], *, node: CustomerNode, on_date: dat
     return before
 
 
-def priced_lines_insert(model: type[PricedLineT], rows: Sequence[PricedLineT]) -> list[PricedLineT]:
-    """``bulk_create`` of priced lines (order or quote lines), each breakdown bound as
-    one JSON value.
-
-    Django inserts many rows on PostgreSQL with one array per column (``UNNEST``); for
-    the breakdown that is a ``jsonb[]`` whose text psycopg builds by escaping every
-    quote of every JSON document through a regular-expression callback: ~10 ms for
-    20 lines, as much as pricing them. Given as expressions, the breakdowns make Django
-    insert a ``VALUES`` list instead, each one a plain JSON literal. Same rows stored."""
-    field = model._meta.get_field("breakdown")
-    breakdowns = [row.breakdown for row in rows]
-    for row, breakdown in zip(rows, breakdowns, strict=True):
-        row.breakdown = Value(breakdown, output_field=field)
-    try:
-        return model.objects.bulk_create(rows)
-    finally:
-        for row, breakdown in zip(rows, breakdowns, strict=True):
-            row.breakdown = breakdown
+def priced_lines_insert(model: type[PricedLineT], rows: Sequence[PricedLineT]) -> Sequence[PricedLineT]:
+    """Insert priced lines (order or quote lines) and give each its id: a ``COPY`` on
+    PostgreSQL (``comptoir.bulk.instances_insert``). ``bulk_create`` would compile
+    every line's kilobyte of JSON breakdown into the statement: as long as pricing
+    the lines for an order, seconds for an EDI interchange's thousand orders."""
+    return instances_insert(model, rows)
 
 
 def line_fill(line: PricedLine, data: LineInput, *, position: int, per_unit: Decimal) -> PricedLine:
