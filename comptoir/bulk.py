@@ -47,3 +47,39 @@ def instances_insert(model: type[M], instances: Sequence[M]) -> Sequence[M]:
         instance._state.adding = False
         instance._state.db = connection.alias
     return instances
+
+
+def instances_update(model: type[M], instances: Sequence[M], fields: Sequence[str]) -> None:
+    """Save ``fields`` of many instances of ``model`` in one statement.
+
+    On PostgreSQL ``UPDATE … FROM (VALUES …)`` joined on the primary key, each value
+    prepared by its field and cast to its column type; ``bulk_update`` writes a
+    ``CASE WHEN`` per field over every row, which Django takes most of a second to
+    compile for a few hundred orders. Fields' ``pre_save`` is not run (as with
+    ``bulk_update``): set ``updated_at`` yourself. Elsewhere it is ``bulk_update``."""
+    if not instances:
+        return
+    connection = connections[router.db_for_write(model)]
+    if connection.vendor != "postgresql":
+        model.objects.bulk_update(instances, fields, batch_size=500)
+        return
+    meta = model._meta
+    pk = meta.pk
+    assert pk is not None
+    columns = [pk, *(meta.get_field(name) for name in fields)]
+    quote = connection.ops.quote_name
+    casts = [f"%s::{column.cast_db_type(connection)}" for column in columns]
+    row = "(" + ", ".join(casts) + ")"
+    names = ", ".join(quote(column.column) for column in columns)
+    assignments = ", ".join(f"{quote(column.column)} = v.{quote(column.column)}" for column in columns[1:])
+    table = quote(meta.db_table)
+    with connection.cursor() as cursor:
+        for start in range(0, len(instances), 1000):
+            batch = instances[start:start + 1000]
+            params = [column.get_db_prep_save(getattr(instance, column.attname), connection)
+                      for instance in batch for column in columns]
+            cursor.execute(
+                f"UPDATE {table} SET {assignments} FROM (VALUES {', '.join([row] * len(batch))}) "  # noqa: S608
+                f"AS v({names}) WHERE {table}.{quote(pk.column)} = v.{quote(pk.column)}",
+                params,
+            )

@@ -41,6 +41,7 @@ from trade.sales.services.stock import held_units
 from ..models import Direction, EdiMessage, Interchange, MessageType, OrdrspPolicy, TradingPartner
 from ..selectors import message_type_agreement
 from .outbound import OutboundDocument, message_send, messages_send
+from .received import orders_read
 
 logger = logging.getLogger(__name__)
 SOURCE_PREFIX = "edi-message:"
@@ -65,7 +66,11 @@ def _parsed(interchange_id: int, checksum: str):  # noqa: ANN202
 
 
 def source_orders(row: EdiMessage) -> Orders | None:
-    """The ORDERS message as received, read again from the stored raw payload."""
+    """The ORDERS message as received: as the handler read it a moment ago in this
+    process, else read again from the stored raw payload."""
+    remembered = orders_read(row.pk)
+    if remembered is not None:
+        return remembered
     result = _parsed(row.interchange_id, row.interchange.checksum)
     if len(result.interchanges) != 1 or len(result.interchanges[0].messages) < row.position:
         return None

@@ -36,6 +36,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from comptoir.bulk import instances_update
 from comptoir.exceptions import DomainError, InvalidTransition
 from edi.eancom import (
     EdifactError,
@@ -695,8 +696,7 @@ def _message_batch_dispatch(items: list[tuple[int, Message]], partner: TradingPa
                         row.document_type, row.document_id = result[0][:40], str(result[1])[:40]
                     events.append((row, EventKind.PROCESSED, f"{row.document_type} {row.document_id}".strip()))
                 changed.append(row)
-            EdiMessage.objects.bulk_update(
-                changed, ["state", "errors", "document_type", "document_id", "updated_at"], batch_size=500)
+            instances_update(EdiMessage, changed, ["state", "errors", "document_type", "document_id", "updated_at"])
             if changed:
                 events_record_each(interchange=changed[0].interchange, events=events)
     except (OperationalError, InterfaceError):

@@ -51,6 +51,7 @@ from trade.selectors import customer_article_references_resolve
 from ..models import EdiMessage, EventKind, TradingPartner, UnknownGtinPolicy
 from .answers import after_commit, ordrsp_send_for
 from .base import HandlerResult, MessageRejected, Problem, event_record
+from .received import orders_keep
 
 ORDER_DOCUMENT_TYPE = "sales.SalesOrder"
 
@@ -143,9 +144,12 @@ def orders_handle_many(items: Sequence[tuple[EdiMessage, Message]], partner: Tra
     documents: list[tuple[int, EdiMessage, Orders]] = []
     for index, (row, message) in enumerate(items):
         try:
-            documents.append((index, row, parse_orders(message)))
+            orders = parse_orders(message)
         except MappingError as exc:  # to the error queue and the CONTRL
             outcomes[index] = exc
+            continue
+        documents.append((index, row, orders))
+        orders_keep(row.pk, orders)  # for its ORDRSP, after the commit
     lookups = _Lookups.load([orders for _index, _row, orders in documents], partner)
     pending: list[_NewOrders] = []
     for index, row, orders in documents:

@@ -268,6 +268,9 @@ def test_a_test_interchange_is_checked_but_creates_no_order(retail, receive):  #
     row = receive(payload)
     message = row.messages.get()
     assert message.state == MessageState.PROCESSED
-    assert "Test interchange" in message.events.order_by("pk").last().note
+    from django.utils.translation import gettext
+
+    assert message.events.order_by("pk").last().note == gettext(
+        "Test interchange (UNB test indicator): checked, not applied.")
     assert not SalesOrder.objects.exists()
     assert row.contrl_id  # still acknowledged

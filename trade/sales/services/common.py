@@ -13,7 +13,7 @@ from django.db.models import Model, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from comptoir.bulk import instances_insert
+from comptoir.bulk import instances_insert, instances_update
 from comptoir.exceptions import InvalidTransition, ValidationFailed
 from comptoir.money import QUANTITY_PLACES, round_amount
 from pricing.engine import PricedLine as PricedLineResult
@@ -121,7 +121,7 @@ def transitions(documents: Sequence[Model], to_state: str, *, user=None, message
         now = timezone.now()
         for document in documents:
             document.updated_at = now
-    model.objects.bulk_update(documents, fields, batch_size=500)
+    instances_update(model, documents, fields)
     for document, from_state in moves:
         event_record(document, kind=SalesEvent.Kind.TRANSITION, user=user, from_state=from_state,
                      to_state=to_state, message=message, pending=pending)

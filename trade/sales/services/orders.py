@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from comptoir.bulk import instances_update
 from comptoir.exceptions import DomainError, InvalidTransition, ValidationFailed
 from comptoir.numbering import numbers_next_gap_tolerant
 from logistics import allocation as engine
@@ -579,7 +580,7 @@ def orders_confirm(orders: Sequence[SalesOrder], *, user=None,  # noqa: ANN001
                                   or BackorderPolicy.BACKORDER)
         results.append(result)
     if repriced:
-        SalesOrderLine.objects.bulk_update(repriced, _PRICE_FIELDS, batch_size=500)
+        instances_update(SalesOrderLine, repriced, _PRICE_FIELDS)
     transitions(results and [result.order for result in results], OrderState.CONFIRMED, user=user, pending=pending,
                 save_fields=("total_amount", "number", "confirmed_at", "backorder_policy"))
     shorts = _reserve_many([(result.order, lines, effective[result.order.ordering_node_id])
@@ -606,14 +607,14 @@ def _reserve_many(
     items: Sequence[tuple[SalesOrder, Sequence[SalesOrderLine], EffectiveSettings | None]], *, user=None,  # noqa: ANN001
     record: bool = True, pending: list[SalesEvent] | None = None,
 ) -> list[list[tuple[SalesOrderLine, Decimal, str]]]:
-    """``_reserve`` of many orders of one warehouse in one FEFO pass, served in the
-    order given; one answer per order. ``pending``: as for ``event_record``."""
+    """``_reserve`` of many orders in one FEFO pass per warehouse, served in the order
+    given; one answer per order. ``pending``: as for ``event_record``."""
     if not items:
         return []
     held_of = reserved_quantities_many(document_type=ORDER_DOCUMENT,
                                        document_ids=[str(order.pk) for order, _lines, _settings in items])
     in_deliveries = _in_deliveries_by_line([line for _order, lines, _settings in items for line in lines])
-    requests: list[ReserveRequest] = []
+    requests: dict[int, list[ReserveRequest]] = defaultdict(list)  # by warehouse, in order
     wanted_of: list[list[tuple[SalesOrderLine, Decimal]]] = []
     for order, lines, settings in items:
         held = held_of.get(str(order.pk), {})
@@ -624,16 +625,16 @@ def _reserve_many(
                 wanted.append((line, need))
         wanted_of.append(wanted)
         if wanted:
-            requests.append(ReserveRequest(
+            requests[order.warehouse_id].append(ReserveRequest(
                 document_type=ORDER_DOCUMENT, document_id=str(order.pk),
                 lines=[ReserveLine(line_id=str(line.pk), article=line.article, quantity=need)
                        for line, need in wanted],
                 delivery_date=order.requested_date, customer_node=order.ordering_node,
                 min_shelf_life=min_shelf_life_of(order.ordering_node, settings=settings)))
-    warehouses = {order.warehouse_id for order, _lines, _settings in items}
-    if len(warehouses) > 1:
-        raise ValueError("_reserve_many serves the orders of one warehouse")
-    batches = iter(stocks_reserve(requests, warehouse=items[0][0].warehouse, user=user) if requests else ())
+    warehouses = {order.warehouse_id: order.warehouse for order, _lines, _settings in items}
+    batches = {request.document_id: batch for warehouse_id, batch_requests in requests.items()
+               for request, batch in zip(batch_requests, stocks_reserve(
+                   batch_requests, warehouse=warehouses[warehouse_id], user=user), strict=True)}
     answers: list[list[tuple[SalesOrderLine, Decimal, str]]] = []
     cut_lines: list[SalesOrderLine] = []
     for (order, _lines, _settings), wanted in zip(items, wanted_of, strict=True):
@@ -641,7 +642,7 @@ def _reserve_many(
         answers.append(short)
         if not wanted:
             continue
-        plans = {str(plan.line_id): plan for plan in next(batches).plans}
+        plans = {str(plan.line_id): plan for plan in batches[str(order.pk)].plans}
         for line, _need in wanted:
             plan = plans[str(line.pk)]
             if plan.quantity_short <= 0:
@@ -660,7 +661,7 @@ def _reserve_many(
                              "line": line_label(line.position, line.article), "short": plan.quantity_short},
                          data={"line": line.pk, "short": str(plan.quantity_short), "reasons": reason, "cut": cut})
     if cut_lines:
-        SalesOrderLine.objects.bulk_update(cut_lines, ["cut_quantity"], batch_size=500)
+        instances_update(SalesOrderLine, cut_lines, ["cut_quantity"])
     return answers
 
 
