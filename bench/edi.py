@@ -28,8 +28,8 @@ UNT; UNZ.
    eager, so exactly once, in this process): envelope, duplicates, 1,000 message rows,
    the ORDERS batch handler per run of up to 250 messages (GLN → nodes, GTIN →
    packagings, orders created, priced and confirmed with FEFO reservations, all of the
-   run together), the ORDRSPs built and sent (one interchange per run) after each run
-   commits, the CONTRL at the end; every outbound interchange is written to the
+   run together, the ORDRSPs built and queued in one interchange per run), each run's
+   interchange transmitted after it commits, the CONTRL at the end; every outbound interchange is written to the
    outbox directory. Checked: 1,000 confirmed, reserved orders, 1,000 ORDRSP and
    one accepting CONTRL sent. Prints the wall time, lines/s, queries, and a breakdown
    by step (timers wrapped around the gateway's functions, in this process only).
@@ -477,15 +477,14 @@ BREAKDOWN = (
     ("processing task (edi.tasks)", "edi.tasks", "interchange_process"),
     ("  parse the payload", "edi.services.inbound", "parse_interchanges"),
     ("  open: envelope, duplicates, message rows", "edi.services.inbound", "_interchange_open"),
-    ("  dispatch in batches (handler + ORDRSP after commit)", "edi.services.inbound", "_message_batch_dispatch"),
+    ("  dispatch in batches (handler, ORDRSPs, commit)", "edi.services.inbound", "_message_batch_dispatch"),
     ("    ORDERS batch handler", "edi.services.handlers", "BATCH_HANDLERS:orders_handle"),
     ("      parse_orders (segments → document)", "edi.services.orders", "parse_orders"),
     ("      orders_create (check, price, save)", "edi.services.orders", "orders_create"),
-    ("      orders_confirm (re-price, credit, reserve)", "edi.services.orders", "orders_confirm"),
-    ("    ORDRSPs send (after the orders commit)", "edi.services.answers", "ordrsps_send"),
-    ("      read the ORDERS again from the raw payload", "edi.services.answers", "source_orders"),
-    ("      ordrsp_build", "edi.services.answers", "ordrsp_build"),
-    ("      messages_send (number, store, queue)", "edi.services.answers", "messages_send"),
+    ("      orders_confirm (credit, number, reserve, ORDRSPs)", "edi.services.orders", "orders_confirm"),
+    ("        ORDRSPs built and queued", "edi.services.answers", "ordrsps_send"),
+    ("          ordrsp_build", "edi.services.answers", "ordrsp_build"),
+    ("          messages_send (number, store, queue)", "edi.services.answers", "messages_send"),
     ("    transmission (directory outbox)", "edi.tasks", "interchange_transmit"),
     ("  close: state and CONTRL", "edi.services.inbound", "_interchange_close"),
 )

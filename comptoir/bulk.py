@@ -38,6 +38,9 @@ def instances_insert(model: type[M], instances: Sequence[M]) -> Sequence[M]:
                        [meta.db_table, pk.column, len(instances)])
         ids = sorted(row[0] for row in cursor.fetchall())
         for instance, pk_value in zip(instances, ids, strict=True):
+            # What bulk_create does first: a related object saved since it was
+            # assigned gives its id now, an unsaved one raises.
+            instance._prepare_related_fields_for_save(operation_name="instances_insert")
             setattr(instance, pk.attname, pk_value)
         with cursor.cursor.copy(f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN") as copy:
             for instance in instances:

@@ -1,8 +1,10 @@
 """ORDRSP when an EDI order is confirmed, DESADV when its delivery ships.
 
-Sales tells (``trade.sales.signals``); this module listens, and after the commit
-builds the message from the business documents and hands it to ``messages_send``
-(which numbers, stores and transmits it). Nothing is sent for an order that did not
+Sales tells (``trade.sales.signals``); this module listens and builds the message from
+the business documents, then hands it to ``messages_send`` (which numbers and stores it,
+and transmits it once the transaction commits): the ORDRSP in the confirming transaction
+(it tells the orders as confirmed, and leaves only if they are), the DESADV after the
+shipment commits. Nothing is sent for an order that did not
 come by EDI, or to a partner that has not agreed the message type outbound (or, for
 ORDRSP, does not want it on confirmation).
 """
@@ -351,10 +353,24 @@ def after_commit(function, *args) -> None:  # noqa: ANN001
     transaction.on_commit(run)
 
 
+def answer_now(function, *args) -> None:  # noqa: ANN001
+    """Build and queue an answer now, in the transaction of the change it answers (so
+    it tells the state of that moment, and leaves only if that commits: the transport
+    starts after the commit), in a savepoint of its own: a failure is logged, never
+    raised (the business change stands)."""
+    try:
+        with transaction.atomic():
+            function(*args)
+    except Exception:  # noqa: BLE001 — the order is confirmed whatever happens to its answer
+        logger.exception("EDI answer %s%s failed", function.__name__, args)
+
+
 def on_orders_confirmed(sender, results: list[ConfirmResult], **kwargs) -> None:  # noqa: ANN001, ANN003
+    # In the confirming transaction: an order replaced later in the same batch is
+    # answered as it was confirmed, not as the replacement left it.
     ids = [result.order.pk for result in results if result.order.origin == OrderOrigin.EDI]
     if ids:
-        after_commit(ordrsps_send, ids)
+        answer_now(ordrsps_send, ids)
 
 
 def on_delivery_shipped(sender, delivery: Delivery, **kwargs) -> None:  # noqa: ANN001, ANN003

@@ -49,7 +49,7 @@ from trade.sales.services import (
 from trade.selectors import customer_article_references_resolve
 
 from ..models import EdiMessage, EventKind, TradingPartner, UnknownGtinPolicy
-from .answers import after_commit, ordrsp_send_for
+from .answers import answer_now, ordrsp_send_for
 from .base import HandlerResult, MessageRejected, Problem, event_record
 from .received import orders_keep
 
@@ -156,6 +156,7 @@ def orders_handle_many(items: Sequence[tuple[EdiMessage, Message]], partner: Tra
         number = orders.document_number[:35]
         alone = (orders.function != OrderFunction.ORIGINAL or number in lookups.known_numbers
                  or any(item.number == number for item in pending))
+        lookups.known_numbers.add(number)  # seen: its next occurrence is handled alone
         if alone:
             _new_orders_place(pending, outcomes, partner)
             pending = []
@@ -344,7 +345,7 @@ def _handle_alone(message_row: EdiMessage, orders: Orders, partner: TradingPartn
     if existing and orders.function in (OrderFunction.REPLACE, OrderFunction.CHANGE):
         result = _replace(existing, per_node, partner)
         # The buyer is told what the orders now hold, in answer to the replacement.
-        after_commit(ordrsp_send_for, message_row.pk, [order.pk for order in existing])
+        answer_now(ordrsp_send_for, message_row.pk, [order.pk for order in existing])
         return result
     if existing:
         raise MessageRejected([Problem(
@@ -407,7 +408,7 @@ def _new_orders_place(batch: list[_NewOrders], outcomes: list[Outcome | None], p
                 # stays a draft for a person to look at, said in the monitor
                 event_record(interchange=row.interchange, message=row, kind=EventKind.PROCESSED,
                              note=_("Order %(order)s left as a draft: %(reason)s")
-                             % {"order": order.display_number, "reason": error.message})
+                             % {"order": order.display_number, "reason": _readable(error)})
             waiting = [order for position, order in enumerate(waiting) if position not in exc.refusals]
             continue
         break
@@ -424,15 +425,20 @@ def _line_input(item: _Resolved, quantity: Decimal, caller: Decimal | None, line
                      customer_line_reference=item.line.line_number)
 
 
+def _texts(exc: DomainError) -> list[str]:
+    """A refusal's messages for people: each one a sentence that names what it is
+    about (no field name)."""
+    if isinstance(exc, ValidationFailed):
+        return [str(text) for messages in exc.errors.values() for text in messages]
+    return [str(exc.message)]
+
+
+def _readable(exc: DomainError) -> str:
+    return " ".join(_texts(exc))
+
+
 def _problems_from(exc: DomainError, node: CustomerNode) -> list[Problem]:
-    if not isinstance(exc, ValidationFailed):
-        return [Problem(reason=f"{node.code}: {exc.message}", code="order_refused")]
-    problems = []
-    for field, messages in exc.errors.items():
-        for text in messages:
-            problems.append(Problem(reason=f"{node.code}: {text}" if field == "lines" else f"{node.code}: {field}: {text}",
-                                    code="order_refused"))
-    return problems
+    return [Problem(reason=f"{node.code}: {text}", code="order_refused") for text in _texts(exc)]
 
 
 def _existing_queryset(numbers: Collection[str], partner: TradingPartner) -> QuerySet[SalesOrder]:
@@ -495,7 +501,8 @@ def _replace(existing: list[SalesOrder], per_node: dict[CustomerNode, list[LineI
                 elif line.article_id != data.article.pk or line.packaging_level != data.packaging_level:
                     order_line_cancel(line)
                     order_line_add(order, data, price_tolerance_percent=tolerance)
-                elif (line.quantity != data.quantity or line.caller_unit_price != data.caller_unit_price
+                elif (line.quantity != data.quantity
+                      or (data.caller_unit_price is not None and line.caller_unit_price != data.caller_unit_price)
                       or (data.requested_date is not None and data.requested_date != line.requested_date)):
                     order_line_change(line, quantity=data.quantity if line.quantity != data.quantity else None,
                                       requested_date=data.requested_date, caller_unit_price=data.caller_unit_price,

@@ -139,7 +139,8 @@ class OrdersRefused(DomainError):
     code = "orders_refused"
 
     def __init__(self, refusals: dict[int, DomainError]) -> None:
-        super().__init__("; ".join(f"#{index}: {error.message}" for index, error in sorted(refusals.items())))
+        super().__init__("; ".join(f"#{index}: {error.message}" for index, error in sorted(refusals.items())),
+                         refusals={index: error.as_dict() for index, error in sorted(refusals.items())})
         self.refusals = refusals
 
 
@@ -482,6 +483,8 @@ def orders_confirm(orders: Sequence[SalesOrder], *, user=None,  # noqa: ANN001
     lines, priced a moment ago, are taken as they are in memory rather than read and
     priced again (nothing can have moved a price in between that a re-price now
     would not equally miss)."""
+    if not orders:
+        return []
     ids = [order.pk for order in orders]
     locked = {row.pk: row for row in SalesOrder.objects.select_for_update(of=("self",)).select_related(
         "ordering_node", "delivery_node", "invoicing_node", "warehouse").filter(pk__in=ids).order_by("pk")}
@@ -507,9 +510,13 @@ def orders_confirm(orders: Sequence[SalesOrder], *, user=None,  # noqa: ANN001
     today = timezone.localdate()
     refusals: dict[int, DomainError] = {}
     checked: list[tuple[int, SalesOrder, list[SalesOrderLine]]] = []
+    seen: set[int] = set()
     for index, order in enumerate(orders):
         lines = lines_of[order.pk]
         try:
+            if order.pk in seen:
+                raise InvalidTransition(_("Order %(order)s is twice in the batch.") % {"order": order.display_number})
+            seen.add(order.pk)
             if order.state != OrderState.DRAFT:
                 raise InvalidTransition(_("Only a draft order can be confirmed (this one is %(state)s).")
                                         % {"state": order.get_state_display()})
