@@ -607,7 +607,8 @@ def _price_baskets(
         conditions = [c for c in conditions if c.contract_id != exclude_contract]
     levels, floor_coefficient = pricing_configuration()
     index = engine.index_conditions([*conditions, *extra], levels=levels)
-    counts = _scope_counts(conditions)
+    # One basket loaded exactly its own conditions: its count is the index's.
+    counts = _scope_counts(conditions) if len(baskets) > 1 else {}
     costs = cost_prices(article_ids)
     one = Decimal(1)
     layer, pallet = PackagingLevel.LAYER.value, PackagingLevel.PALLET.value
@@ -645,7 +646,7 @@ def _price_baskets(
                 cost_price=cost,
                 resale_floor=(cost * floor_coefficient) if cost is not None and floor_coefficient else None,
             ))
-        condition_count = len(extra) + _condition_count(
+        condition_count = index.condition_count if len(baskets) == 1 else len(extra) + _condition_count(
             counts, customer_path, article_ids=basket_articles, brand_ids=basket_brands, family_ids=basket_families)
         results.append(_PricedBasket(
             price_list=price_lists[list_id] if list_id is not None else None,
