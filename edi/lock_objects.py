@@ -30,7 +30,10 @@ def interchange_lock(interchange_id: int) -> Interchange:
 
 
 def message_lock(message_id: int) -> EdiMessage:
-    return EdiMessage.objects.select_for_update().get(pk=message_id)
+    """The message, locked, with its interchange (without the raw payload: a message
+    handled on its own would otherwise read its whole interchange's bytes again)."""
+    return (EdiMessage.objects.select_for_update(of=("self",)).select_related("interchange")
+            .defer("interchange__payload").get(pk=message_id))
 
 
 def interchange_messages_lock(interchange: Interchange) -> list[EdiMessage]:
