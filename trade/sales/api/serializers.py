@@ -835,14 +835,44 @@ class OrderInputSerializer(_DocumentInputSerializer):
 
 @extend_schema_serializer(component_name="SalesQuoteInput")
 class QuoteInputSerializer(_DocumentInputSerializer):
-    """A new quote, priced by the engine; ``valid_until`` defaults to 30 days."""
+    """A new quote, priced by the engine; ``valid_until`` defaults to 30 days. The
+    same payload replaces a draft quote's content (``PUT``: ``valid_until`` absent
+    keeps the quote's); ``PATCH`` gives only what changes (the context's ``quote``
+    is the one changed): lines absent are kept, lines given replace them all."""
 
     valid_until = serializers.DateField(required=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if self.partial:
+            return self.changes(attrs)
         data = super().validate(attrs)
         data["valid_until"] = attrs.get("valid_until")
         return data
+
+    def changes(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        """A ``PATCH``: the fields given only, nodes resolved, every bad line named."""
+        errors: dict[str, list[str]] = {}
+        changes = {
+            name: attrs[name]
+            for name in ("requested_date", "valid_until", "customer_reference", "notes")
+            if name in attrs
+        }
+        for prefix in ("ordering_node", "delivery_node", "invoicing_node"):
+            if any(name in attrs for name in (prefix, f"{prefix}_code", f"{prefix}_gln")):
+                changes[prefix] = node_resolve(attrs, prefix, errors, required=False)
+        resolved: list[tuple[int, LineInput]] = []
+        problems: list[tuple[int, str]] = []
+        if "lines" in attrs:
+            # A partial serializer lets its nested fields skip what is missing: the
+            # lines are read again on their own, every field of each checked.
+            items = LineInputSerializer(many=True).run_validation(self.initial_data["lines"])
+            resolved, problems = lines_resolve(items)
+        quote = self.context.get("quote")
+        ordering_node = changes.get("ordering_node") or getattr(quote, "ordering_node", None)
+        lines_refuse(problems, resolved, ordering_node=ordering_node, errors=errors)
+        if "lines" in attrs:
+            changes["lines"] = [line for _position, line in resolved]
+        return changes
 
 
 @extend_schema_serializer(component_name="SalesOrderLineAdd")

@@ -63,8 +63,10 @@ from ..services import (
     order_line_change,
     quote_accept,
     quote_create,
+    quote_patch,
     quote_refuse,
     quote_send,
+    quote_update,
 )
 from . import filters, serializers
 
@@ -546,6 +548,8 @@ class DeliveryViewSet(SalesViewSet):
 
 class SalesQuoteViewSet(SalesViewSet):
     """Quotes: ``POST`` creates a draft priced by the engine (same lines as an order);
+    a draft is corrected with ``PUT`` (the same payload, replacing header and lines)
+    or ``PATCH`` (only what changes; lines absent are kept), its lines priced again;
     then ``send`` (numbered, prices checked again), ``accept`` (answers with the draft
     order made of it) or ``refuse``."""
 
@@ -573,6 +577,37 @@ class SalesQuoteViewSet(SalesViewSet):
         data = payload(serializers.QuoteInputSerializer, request).validated_data
         quote = quote_create(**data, user=request.user)
         return Response(self.detail_data(quote), status=status.HTTP_201_CREATED)
+
+    @idempotent
+    @extend_schema(
+        request=serializers.QuoteInputSerializer,
+        responses={200: serializers.SalesQuoteDetailSerializer, **COMMAND_ERRORS},
+    )
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Replace a draft quote's header and lines (the payload of its creation;
+        ``valid_until`` absent keeps the quote's, nodes absent come from the
+        hierarchy); the lines are priced again today. 409 ``invalid_transition``
+        once the quote is sent; a bad line refuses everything (400, every bad line
+        named)."""
+        data = payload(serializers.QuoteInputSerializer, request).validated_data
+        quote = quote_update(self.get_object(), **data, user=request.user)
+        return Response(self.detail_data(quote))
+
+    @idempotent
+    @extend_schema(
+        request=serializers.QuoteInputSerializer,
+        responses={200: serializers.SalesQuoteDetailSerializer, **COMMAND_ERRORS},
+    )
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Change some of a draft quote's fields: what is absent is kept, lines
+        included (``lines`` given replace them all); every line is priced again
+        today. Another customer without delivery or invoicing node takes them from
+        its hierarchy. 409 ``invalid_transition`` once the quote is sent."""
+        quote = self.get_object()
+        changes = payload(
+            serializers.QuoteInputSerializer, request, partial=True, context={"quote": quote}
+        ).validated_data
+        return Response(self.detail_data(quote_patch(quote, **changes, user=request.user)))
 
     @command(
         {"POST": ["sales.change_quote"]},

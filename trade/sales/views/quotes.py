@@ -1,6 +1,7 @@
 """Screens of quotes: the list, the entry screen (the order entry grid, its lines kept
-on the page until ``quote_create`` saves the quote in one go), the detail page with
-send / accept / refuse and the link to the PDF."""
+on the page until ``quote_create`` saves the quote in one go; the same page corrects a
+draft through ``quote_update``), the detail page with send / accept / refuse and the
+link to the PDF."""
 
 from __future__ import annotations
 
@@ -31,7 +32,15 @@ from ..forms import (
 )
 from ..models import OrderState, Quote, QuoteState
 from ..selectors.orders import next_working_day, order_totals, quote_line_preview, quotes_filter
-from ..services import parties_resolve, quote_accept, quote_create, quote_refuse, quote_send
+from ..services import (
+    parties_resolve,
+    quote_accept,
+    quote_create,
+    quote_line_inputs,
+    quote_refuse,
+    quote_send,
+    quote_update,
+)
 from ..services.quotes import QUOTE_VALIDITY_DAYS
 from .orders import (
     ENTRY_LINE_TEMPLATE,
@@ -89,17 +98,38 @@ def _preview_lines(header: dict[str, Any], lines: list) -> tuple[list, list[str]
 
 
 class QuoteEntryView(SectionMixin, PermissionRequiredMixin, TemplateView):
-    """A new quote: header and lines keyed like an order, saved in one go."""
+    """A new quote: header and lines keyed like an order, saved in one go.
+    ``QuoteUpdateView`` is the same page for a draft's correction."""
 
-    permission_required = (PERM_VIEW, PERM_ADD)
+    permission_required: Any = (PERM_VIEW, PERM_ADD)
     template_name = "sales/quotes/entry.html"
     section = "sales_quotes"
+    quote: Quote | None = None
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        form, lines, errors = self.start()
+        return self.render_to_response(self.get_context_data(form=form, lines=lines, errors=errors))
+
+    def start(self) -> tuple[QuoteHeaderForm, list, list[str]]:
+        """The page before anything is keyed: the form, the lines, what is wrong with them."""
         today = timezone.localdate()
         form = QuoteHeaderForm(initial={"requested_date": next_working_day(today),
                                         "valid_until": today + timedelta(days=QUOTE_VALIDITY_DAYS)})
-        return self.render_to_response(self.get_context_data(form=form, lines=[], errors=[]))
+        return form, [], []
+
+    def save(self, data: dict[str, Any], lines: list) -> Quote:
+        return quote_create(
+            ordering_node=data["customer"], lines=lines, requested_date=data["requested_date"],
+            valid_until=data["valid_until"], delivery_node=data["delivery_node"],
+            invoicing_node=data["invoicing_node"], customer_reference=data["customer_reference"],
+            notes=data["notes"], user=self.request.user,
+        )
+
+    def saved_message(self, quote: Quote) -> str:
+        return _("Quote %(number)s created.") % {"number": quote.display_number}
+
+    def refused_message(self) -> str:
+        return _("The quote was not created: please correct the errors below.")
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         form = QuoteHeaderForm(request.POST)
@@ -110,22 +140,17 @@ class QuoteEntryView(SectionMixin, PermissionRequiredMixin, TemplateView):
             data = form.cleaned_data
             if not errors:
                 try:
-                    quote = quote_create(
-                        ordering_node=data["customer"], lines=keyed.lines, requested_date=data["requested_date"],
-                        valid_until=data["valid_until"], delivery_node=data["delivery_node"],
-                        invoicing_node=data["invoicing_node"], customer_reference=data["customer_reference"],
-                        notes=data["notes"], user=request.user,
-                    )
+                    quote = self.save(data, keyed.lines)
                 except DomainError as exc:
                     errors += refusal_messages(exc)
                 else:
-                    messages.success(request, _("Quote %(number)s created.") % {"number": quote.display_number})
+                    messages.success(request, self.saved_message(quote))
                     return HttpResponseRedirect(reverse("sales:quote_detail", args=[quote.pk]))
             previews, preview_errors = _preview_lines(data, keyed.lines)
             errors += [error for error in preview_errors if error not in errors]
         else:
             errors += form_messages(form)
-        messages.error(request, _("The quote was not created: please correct the errors below."))
+        messages.error(request, self.refused_message())
         return self.render_to_response(self.get_context_data(form=form, lines=previews, errors=errors))
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -135,18 +160,77 @@ class QuoteEntryView(SectionMixin, PermissionRequiredMixin, TemplateView):
         if form.is_bound and form.is_valid():
             customer = form.cleaned_data["customer"]
             delivery, invoicing = form.cleaned_data["delivery_node"], form.cleaned_data["invoicing_node"]
+        elif not form.is_bound and self.quote is not None:
+            customer = self.quote.ordering_node
+            delivery, invoicing = self.quote.delivery_node, self.quote.invoicing_node
         if customer is not None and (delivery is None or invoicing is None):
             parties = parties_resolve(customer, delivery_node=delivery, invoicing_node=invoicing)
             delivery, invoicing = parties.delivery_node, parties.invoicing_node
         context.update(panel=entry_context(None, customer), delivery_node=delivery, invoicing_node=invoicing,
-                       totals=order_totals(context["lines"]), mode="quote")
+                       totals=order_totals(context["lines"]), mode="quote", quote=self.quote)
         return context
 
 
+class QuoteUpdateView(QuoteEntryView):
+    """A draft quote corrected on the entry page: its header and lines shown again
+    (priced today, as they will be saved), saved in one go by ``quote_update``. A
+    quote no longer in draft opens its detail page with an error instead."""
+
+    permission_required = (PERM_VIEW, PERM_CHANGE)
+    quote: Quote  # read by ``not_draft`` before anything else
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return self.not_draft(kwargs["pk"]) or super().get(request, *args, **kwargs)
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return self.not_draft(kwargs["pk"]) or super().post(request, *args, **kwargs)
+
+    def not_draft(self, pk: int) -> HttpResponse | None:
+        """Read the quote; the way back to its page when it cannot be changed any more."""
+        self.quote = get_object_or_404(
+            Quote.objects.select_related("ordering_node", "delivery_node", "invoicing_node"), pk=pk)
+        if self.quote.state == QuoteState.DRAFT:
+            return None
+        messages.error(self.request, _("Quote %(number)s is “%(state)s”: only a draft quote can be changed.")
+                       % {"number": self.quote.display_number, "state": self.quote.get_state_display()})
+        return HttpResponseRedirect(reverse("sales:quote_detail", args=[pk]))
+
+    def start(self) -> tuple[QuoteHeaderForm, list, list[str]]:
+        quote = self.quote
+        form = QuoteHeaderForm(initial={
+            "customer": quote.ordering_node_id, "requested_date": quote.requested_date,
+            "valid_until": quote.valid_until, "customer_reference": quote.customer_reference,
+            "delivery_node": quote.delivery_node_id, "invoicing_node": quote.invoicing_node_id,
+            "notes": quote.notes,
+        })
+        lines, errors = _preview_lines({"customer": quote.ordering_node, "requested_date": quote.requested_date},
+                                       quote_line_inputs(quote))
+        return form, list(lines), errors
+
+    def save(self, data: dict[str, Any], lines: list) -> Quote:
+        return quote_update(
+            self.quote, ordering_node=data["customer"], lines=lines, requested_date=data["requested_date"],
+            valid_until=data["valid_until"], delivery_node=data["delivery_node"],
+            invoicing_node=data["invoicing_node"], customer_reference=data["customer_reference"],
+            notes=data["notes"], user=self.request.user,
+        )
+
+    def saved_message(self, quote: Quote) -> str:
+        return _("Quote %(number)s changed.") % {"number": quote.display_number}
+
+    def refused_message(self) -> str:
+        return _("The quote was not changed: please correct the errors below.")
+
+
 class QuoteLinePreviewView(PermissionRequiredMixin, View):
-    """One keyed line checked and priced for the quote being entered: its row (JSON)."""
+    """One keyed line checked and priced for the quote being entered or corrected:
+    its row (JSON)."""
 
     permission_required = (PERM_VIEW, PERM_ADD)
+
+    def has_permission(self) -> bool:
+        user = self.request.user
+        return user.has_perm(PERM_VIEW) and (user.has_perm(PERM_ADD) or user.has_perm(PERM_CHANGE))
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = QuoteHeaderForm(request.POST)
@@ -244,6 +328,7 @@ urlpatterns = [
     path("quotes/new/", QuoteEntryView.as_view(), name="quote_create"),
     path("quotes/lines/preview/", QuoteLinePreviewView.as_view(), name="quote_line_preview"),
     path("quotes/<int:pk>/", QuoteDetailView.as_view(), name="quote_detail"),
+    path("quotes/<int:pk>/edit/", QuoteUpdateView.as_view(), name="quote_update"),
     path("quotes/<int:pk>/send/", QuoteSendView.as_view(), name="quote_send"),
     path("quotes/<int:pk>/accept/", QuoteAcceptView.as_view(), name="quote_accept"),
     path("quotes/<int:pk>/refuse/", QuoteRefuseView.as_view(), name="quote_refuse"),
