@@ -234,6 +234,38 @@ def test_posting_the_edit_page_saves_through_quote_update(sales, sales_user, sho
     assert escape(_("Quote %(number)s changed.") % {"number": quote.display_number}) in detail
 
 
+def test_an_on_screen_edit_keeps_a_lines_own_date_and_the_customers_price(sales, shop, tomorrow):  # noqa: ANN001
+    from trade.sales.services import LineInput
+
+    later = tomorrow + timedelta(days=3)
+    quote = quote_create(ordering_node=shop["store"], requested_date=tomorrow, lines=[
+        LineInput(article=shop["plain"], quantity=D(6), requested_date=later, caller_unit_price=D("1.1500")),
+        LineInput(article=shop["yogurt"], quantity=D(2), packaging_level="case")])
+    url = reverse("sales:quote_update", args=[quote.pk])
+
+    page = sales.get(url).content.decode()
+
+    assert page.count('name="line_requested_date"') == 2 and page.count('name="caller_unit_price"') == 2
+    assert f'name="line_requested_date" value="{later.isoformat()}"' in page
+    assert 'name="caller_unit_price" value="1.1500"' in page
+    form = {"customer": shop["store"].pk, "requested_date": tomorrow.isoformat(),
+            "valid_until": quote.valid_until.isoformat(), "customer_reference": "", "delivery_node": "",
+            "invoicing_node": "", "notes": "",
+            "article_id": [shop["plain"].pk, shop["yogurt"].pk], "article": ["SUCRE", "YAOURT"],
+            "quantity": ["8", "2"], "packaging_level": ["", "case"],
+            "line_requested_date": [later.isoformat(), ""], "caller_unit_price": ["1.1500", ""]}
+    response = sales.post(url, form)
+
+    assert response.status_code == 302
+    rows = list(quote.lines.order_by("position").values_list("quantity", "requested_date", "caller_unit_price"))
+    assert rows == [(D("8.000"), later, D("1.1500")), (D("2.000"), None, None)]
+    form["caller_unit_price"] = ["cheap", ""]
+    refused = sales.post(url, form)
+    assert refused.status_code == 200
+    assert _("%(article)s: the price “%(price)s” is not a price.") % {"article": "SUCRE", "price": "cheap"} \
+        in refused.context["errors"]
+
+
 def test_a_refused_edit_shows_the_reasons_on_the_edit_page_and_changes_nothing(sales, shop, line, tomorrow,  # noqa: ANN001
                                                                                today):
     quote = _quote(shop, line, tomorrow, (shop["plain"], 6), customer_reference="RFQ-1")

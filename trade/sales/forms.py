@@ -155,13 +155,15 @@ def _article_from(article_id: str, text: str) -> tuple[Article | None, str | Non
 def keyed_lines(data: QueryDict, *, prefix: str = "") -> KeyedLines:
     """Lines posted as parallel lists ``article_id``, ``article`` (code or GTIN keyed),
     ``quantity``, ``packaging_level`` (absent: the GTIN's level or the base unit) and
-    optionally ``line_requested_date`` (the header has its own ``requested_date``). Only the shape is checked here; a line refused here
-    names what was keyed."""
+    optionally ``line_requested_date`` (the header has its own ``requested_date``) and
+    ``caller_unit_price`` (a price the customer sent, carried by a quote's lines: only
+    ever compared). Only the shape is checked here; a line refused here names what was
+    keyed."""
     def values(name: str) -> list[str]:
         return data.getlist(prefix + name)
 
     ids, texts, quantities = values("article_id"), values("article"), values("quantity")
-    levels, dates = values("packaging_level"), values("line_requested_date")
+    levels, dates, prices = values("packaging_level"), values("line_requested_date"), values("caller_unit_price")
     count = max(len(ids), len(texts))
     lines: list[LineInput] = []
     errors: list[str] = []
@@ -194,6 +196,12 @@ def keyed_lines(data: QueryDict, *, prefix: str = "") -> KeyedLines:
         if raw_date and requested_date is None:
             errors.append(_("%(article)s: “%(date)s” is not a date.") % {"article": article.code, "date": raw_date})
             continue
+        raw_price = (prices[index] if index < len(prices) else "").strip()
+        caller_price = parse_quantity(raw_price) if raw_price else None
+        if raw_price and (caller_price is None or caller_price < 0):
+            errors.append(_("%(article)s: the price “%(price)s” is not a price.")
+                          % {"article": article.code, "price": raw_price})
+            continue
         lines.append(LineInput(article=article, quantity=quantity, packaging_level=level,
-                               requested_date=requested_date))
+                               requested_date=requested_date, caller_unit_price=caller_price))
     return KeyedLines(lines=lines, errors=errors)
