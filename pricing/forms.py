@@ -29,7 +29,14 @@ from django.utils.translation import gettext_lazy as _
 
 from comptoir import roles
 from comptoir.identifiers import compact_digits
-from trade.forms import ANY_LABEL, TreeChoiceField, UserChoiceField, indented_label, plain_decimal
+from trade.forms import (
+    ANY_LABEL,
+    TreeChoiceField,
+    UserChoiceField,
+    article_by_code_or_gtin,
+    indented_label,
+    plain_decimal,
+)
 from trade.models import (
     Article,
     ArticleFamily,
@@ -38,7 +45,6 @@ from trade.models import (
     PackagingLevel,
     PriceList,
 )
-from trade.selectors import article_by_gtin
 
 from . import engine
 from .models import (
@@ -173,22 +179,6 @@ def customer_by_key(value: str) -> CustomerNode:
     )
 
 
-def article_by_key(value: str) -> Article:
-    """The article a code or the GTIN of one of its packagings designates."""
-    value = value.strip()
-    article = Article.objects.filter(code__iexact=value).first()
-    if article is None and compact_digits(value).isdigit():
-        packaging = article_by_gtin(value)
-        article = packaging.article if packaging is not None else None
-    if article is None:
-        raise forms.ValidationError(
-            _("No article has the code or GTIN %(value)s."),
-            code="unknown_article",
-            params={"value": value},
-        )
-    return article
-
-
 class CustomerField(forms.CharField):
     """A customer node keyed by code, GLN or name, with type-ahead suggestions."""
 
@@ -218,7 +208,7 @@ class ArticleField(forms.CharField):
 
     def clean(self, value: Any) -> Article | None:
         text = super().clean(value)
-        return article_by_key(text) if text else None
+        return article_by_code_or_gtin(text) if text else None
 
 
 def level_choices(empty_label: Any = "—") -> list[tuple[Any, str]]:
@@ -609,7 +599,7 @@ class SimulatorForm(forms.Form):
             if not key:
                 continue
             try:
-                article = article_by_key(key)
+                article = article_by_code_or_gtin(key)
             except forms.ValidationError as exc:
                 errors.append(exc)
                 continue

@@ -522,18 +522,7 @@ class KitComponentForm(forms.Form):
     )
 
     def clean_component(self) -> Article:
-        value = self.cleaned_data["component"].strip()
-        article = Article.objects.filter(code__iexact=value).first()
-        if article is None and compact_digits(value).isdigit():
-            packaging = article_by_gtin(value)
-            article = packaging.article if packaging is not None else None
-        if article is None:
-            raise forms.ValidationError(
-                _("No article has the code or GTIN %(value)s."),
-                code="unknown_article",
-                params={"value": value},
-            )
-        return article
+        return article_by_code_or_gtin(self.cleaned_data["component"])
 
 
 class BaseKitComponentFormSet(BaseFormSet):

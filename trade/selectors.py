@@ -161,6 +161,16 @@ def customer_tree_children(parent: CustomerNode | None) -> QuerySet[CustomerNode
     return queryset.filter(parent=parent)
 
 
+def article_suggestions(query: str, *, limit: int) -> list[Article]:
+    """Articles for a type-ahead: code or designation containing ``query``, or one of
+    whose GTINs it is (8 digits or more), by code."""
+    condition = Q(code__icontains=query) | Q(designation__icontains=query)
+    digits = compact_digits(query)
+    if digits.isdigit() and len(digits) >= 8:
+        condition |= Q(pk__in=Packaging.objects.filter(gtin__in=gtin_lookup_forms(digits)).values("article_id"))
+    return list(Article.objects.filter(condition).order_by("code")[:limit])
+
+
 def customer_list(*, search: str = "", kind: str = "", parent_id: int | None = None) -> QuerySet[CustomerNode]:
     queryset = CustomerNode.objects.select_related("parent")
     if search:

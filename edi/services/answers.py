@@ -210,11 +210,6 @@ def ordrsp_build(orders: list[SalesOrder], received: Orders | None, *, facts: _O
     )
 
 
-def ordrsp_send(order_id: int) -> None:
-    """``ordrsps_send`` of one order."""
-    ordrsps_send([order_id])
-
-
 def ordrsps_send(order_ids: Sequence[int]) -> None:
     """Answer the ORDERS messages these orders came from, each once every order it
     became is out of draft and only once (a second call finds it answered); all the

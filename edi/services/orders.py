@@ -18,7 +18,7 @@ draft for a person, and the message says so.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -100,18 +100,26 @@ def _buyer_references(lines: tuple[OrderLine, ...], node: CustomerNode | None,
     return customer_article_references_resolve(node=node, codes=codes)
 
 
-def _article_for(line: OrderLine, packagings: dict[str, Packaging],
+def _articles_by_code(lines: Iterable[OrderLine], packagings: dict[str, Packaging]) -> dict[str, Article]:
+    """Our articles named by their code (PIA …:SA) on lines whose GTIN names no
+    packaging, in one query."""
+    codes = {line.supplier_article for line in lines if line.supplier_article and line.gtin not in packagings}
+    return {article.code: article for article in Article.objects.filter(code__in=codes)} if codes else {}
+
+
+def _article_for(line: OrderLine, packagings: dict[str, Packaging], articles: dict[str, Article],
                  references: dict[str, tuple[Article, str]] | None = None) -> tuple[Article, str] | None:
     """The article and the packaging level a line names: GTIN first, then our code
-    sent as the supplier's article number (SA), then the buyer's article number (IN)
-    through the customer's references (``_buyer_references``)."""
+    sent as the supplier's article number (SA, ``_articles_by_code``), then the
+    buyer's article number (IN) through the customer's references
+    (``_buyer_references``)."""
     if line.gtin:
         packaging: Packaging | None = packagings.get(line.gtin)
         if packaging is not None:
             level = "" if packaging.level == "consumer_unit" and packaging.quantity == 1 else packaging.level
             return packaging.article, level
     if line.supplier_article:
-        article = Article.objects.filter(code=line.supplier_article).first()
+        article = articles.get(line.supplier_article)
         if article is not None:
             return article, ""
     if line.buyer_article and references:
@@ -149,7 +157,7 @@ def orders_handle_many(items: Sequence[tuple[EdiMessage, Message]], partner: Tra
             outcomes[index] = exc
             continue
         documents.append((index, row, orders))
-        orders_keep(row.pk, orders)  # for its ORDRSP, after the commit
+        orders_keep(row.pk, orders)  # for its ORDRSP
     lookups = _Lookups.load([orders for _index, _row, orders in documents], partner)
     pending: list[_NewOrders] = []
     for index, row, orders in documents:
@@ -177,10 +185,12 @@ def orders_handle_many(items: Sequence[tuple[EdiMessage, Message]], partner: Tra
 @dataclass
 class _Lookups:
     """What the messages of a batch name, read at once: customers by GLN, packagings
-    by GTIN, the order numbers already received from this partner."""
+    by GTIN, articles by our code, the order numbers already received from this
+    partner."""
 
     nodes: dict[str, CustomerNode | None]
     packagings: dict[str, Packaging]
+    articles: dict[str, Article]  # by our code, for PIA …:SA
     known_numbers: set[str]
     our_gln: str = ""
 
@@ -190,9 +200,12 @@ class _Lookups:
         glns |= {split.location for orders in documents for line in orders.lines for split in line.store_splits}
         found = {node.gln: node for node in CustomerNode.objects.filter(gln__in=glns)} if glns else {}
         numbers = {orders.document_number[:35] for orders in documents}
+        lines = tuple(line for orders in documents for line in orders.lines)
+        packagings = _packagings_by_gtin(lines)
         return cls(
             nodes={gln: found.get(gln) for gln in glns},
-            packagings=_packagings_by_gtin(tuple(line for orders in documents for line in orders.lines)),
+            packagings=packagings,
+            articles=_articles_by_code(lines, packagings),
             known_numbers=set(_existing_queryset(numbers, partner).values_list("customer_reference", flat=True))
             if numbers else set(),
             our_gln=Company.objects.order_by("pk").values_list("gln", flat=True).first() or "",
@@ -270,7 +283,7 @@ def _read(orders: Orders, partner: TradingPartner, lookups: _Lookups,
     packagings = lookups.packagings
     references = _buyer_references(orders.lines, buyer or partner.customer_node, packagings)
     for line in orders.lines:
-        found = _article_for(line, packagings, references)
+        found = _article_for(line, packagings, lookups.articles, references)
         where = {"line": line.line_number, "segment": "LIN", "position": line.segment_position or None}
         if found is None:
             codes = f" / {line.supplier_article}" if line.supplier_article else ""

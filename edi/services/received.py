@@ -1,9 +1,10 @@
 """The ORDERS documents the handler has just read, kept for the answers that follow.
 
 A received message never changes (its bytes are stored once), so what the ORDERS
-handler parsed can serve the ORDRSP built right after the commit instead of parsing
-the stored payload again: a few hundred milliseconds per thousand orders. Process-local
-and bounded; a miss (another worker, an answer days later) reads the stored bytes.
+handler parsed can serve the ORDRSP built when its orders are confirmed instead of
+parsing the stored payload again: a few hundred milliseconds per thousand orders.
+Process-local and bounded; a miss (another worker, an order confirmed by a person
+days later) reads the stored bytes.
 """
 
 from __future__ import annotations

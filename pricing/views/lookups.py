@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import permission_required
-from django.db.models import Q
 from django.http import HttpRequest, JsonResponse
 
-from comptoir.identifiers import compact_digits, gtin_lookup_forms
-from trade.models import Article, Packaging
-from trade.selectors import customer_list
+from trade.selectors import article_suggestions, customer_list
 
 SUGGESTIONS = 15
 MIN_QUERY = 2
@@ -38,11 +35,6 @@ def lookup_articles(request: HttpRequest) -> JsonResponse:
     query = _query(request)
     results = []
     if len(query) >= MIN_QUERY:
-        condition = Q(code__icontains=query) | Q(designation__icontains=query)
-        digits = compact_digits(query)
-        if digits.isdigit() and len(digits) >= 8:
-            gtins = Packaging.objects.filter(gtin__in=gtin_lookup_forms(digits))
-            condition |= Q(pk__in=gtins.values("article_id"))
-        articles = Article.objects.filter(condition).order_by("code")[:SUGGESTIONS]
-        results = [{"value": article.code, "label": article.designation} for article in articles]
+        results = [{"value": article.code, "label": article.designation}
+                   for article in article_suggestions(query, limit=SUGGESTIONS)]
     return JsonResponse({"results": results})

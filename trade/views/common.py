@@ -36,9 +36,13 @@ class FilteredListView(SectionMixin, PermissionRequiredMixin, ListView):
 
     def get_filter_form(self) -> Form:
         if not hasattr(self, "_filter_form"):
-            self._filter_form = self.filter_form_class(self.request.GET or None)
+            self._filter_form = self.filter_form_class(self.request.GET or None, **self.filter_form_kwargs())
             self._filter_form.is_valid()
         return self._filter_form
+
+    def filter_form_kwargs(self) -> dict[str, Any]:
+        """What else the filter form is built with (a lookup URL…)."""
+        return {}
 
     def filters(self) -> dict[str, Any]:
         """The valid filter values; an invalid one is ignored rather than failing the page."""

@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.forms import BaseFormSet, BaseModelForm
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
@@ -21,7 +21,6 @@ from django.views import View
 from django.views.generic import DetailView, TemplateView
 
 from comptoir.exceptions import ValidationFailed
-from comptoir.identifiers import compact_digits, gtin_lookup_forms
 
 from ..forms import (
     CustomerAddressFormSet,
@@ -31,16 +30,15 @@ from ..forms import (
     CustomerNodeForm,
 )
 from ..models import (
-    Article,
     CustomerArticleReference,
     CustomerNode,
     NodeKind,
-    Packaging,
     ShelfLifeUnit,
 )
 from ..selectors import (
     EffectiveSettings,
     InheritedValue,
+    article_suggestions,
     customer_article_references_for,
     customer_list,
     customer_node_ancestors,
@@ -462,11 +460,6 @@ def article_lookup(request: HttpRequest) -> JsonResponse:
     query = request.GET.get("q", "").strip()
     results = []
     if len(query) >= 2:
-        condition = Q(code__icontains=query) | Q(designation__icontains=query)
-        digits = compact_digits(query)
-        if digits.isdigit() and len(digits) >= 8:
-            gtins = Packaging.objects.filter(gtin__in=gtin_lookup_forms(digits))
-            condition |= Q(pk__in=gtins.values("article_id"))
-        articles = Article.objects.filter(condition).order_by("code")[:LOOKUP_SUGGESTIONS]
-        results = [{"value": article.code, "label": article.designation} for article in articles]
+        results = [{"value": article.code, "label": article.designation}
+                   for article in article_suggestions(query, limit=LOOKUP_SUGGESTIONS)]
     return JsonResponse({"results": results})

@@ -36,7 +36,6 @@ from logistics.services.reservations import (
 from trade.models import BackorderPolicy, CustomerNode
 from trade.selectors import (
     EffectiveSettings,
-    customer_node_effective_settings,
     customer_nodes_effective_settings,
 )
 
@@ -427,20 +426,8 @@ class ConfirmResult:
 def credit_exposure(invoicing_node: CustomerNode, *, exclude: SalesOrder | None = None) -> Decimal:
     """What the invoiced customer owes us or has on order: open and delivered orders
     not yet closed (invoices and payments will replace the delivered part)."""
-    queryset = SalesOrder.objects.filter(invoicing_node=invoicing_node, state__in=EXPOSED_STATES)
-    if exclude is not None:
-        queryset = queryset.exclude(pk=exclude.pk)
-    return queryset.aggregate(total=Sum("total_amount"))["total"] or Decimal(0)
-
-
-def credit_check(order: SalesOrder, *, settings: EffectiveSettings | None = None) -> None:
-    """``settings``: the invoicing node's effective settings when the caller has them."""
-    limit = (settings or customer_node_effective_settings(order.invoicing_node)).value("credit_limit")
-    if limit is None:
-        return
-    refusal = _credit_refusal(order, credit_exposure(order.invoicing_node, exclude=order), limit)
-    if refusal is not None:
-        raise refusal
+    return credit_exposures({invoicing_node.pk}, exclude=[exclude.pk] if exclude is not None else [])[
+        invoicing_node.pk]
 
 
 def _credit_refusal(order: SalesOrder, exposure: Decimal, limit: Decimal) -> ValidationFailed | None:
@@ -452,8 +439,8 @@ def _credit_refusal(order: SalesOrder, exposure: Decimal, limit: Decimal) -> Val
                                    "total": order.total_amount, "limit": limit}]})
 
 
-def _credit_exposures(node_ids: set[int], *, exclude: Sequence[int]) -> dict[int, Decimal]:
-    """``credit_exposure`` of many invoiced nodes in one query."""
+def credit_exposures(node_ids: set[int], *, exclude: Sequence[int] = ()) -> dict[int, Decimal]:
+    """``credit_exposure`` of many invoiced nodes (by id) in one query."""
     if not node_ids:
         return {}
     rows = (SalesOrder.objects.filter(invoicing_node_id__in=node_ids, state__in=EXPOSED_STATES)
@@ -541,7 +528,7 @@ def orders_confirm(orders: Sequence[SalesOrder], *, user=None,  # noqa: ANN001
                                     for _index, order, lines in checked], on_date=today)
     limits = {order.invoicing_node_id: effective[order.invoicing_node_id].value("credit_limit")
               for _index, order, _lines in checked}
-    exposures = _credit_exposures({pk for pk, limit in limits.items() if limit is not None}, exclude=ids)
+    exposures = credit_exposures({pk for pk, limit in limits.items() if limit is not None}, exclude=ids)
     confirmed: list[tuple[SalesOrder, list[SalesOrderLine], dict[int, Decimal | None]]] = []
     for (index, order, lines), before in zip(checked, befores, strict=True):
         try:

@@ -627,12 +627,8 @@ class OrderListView(FilteredListView):
     section = "sales_orders"
     context_object_name = "orders"
 
-    def get_filter_form(self) -> OrderFilterForm:
-        if not hasattr(self, "_filter_form"):
-            self._filter_form = OrderFilterForm(self.request.GET or None,
-                                                lookup_url=reverse("sales:lookup_customers"))
-            self._filter_form.is_valid()
-        return self._filter_form
+    def filter_form_kwargs(self) -> dict[str, Any]:
+        return {"lookup_url": reverse("sales:lookup_customers")}
 
     def get_queryset(self) -> Any:
         filters = self.filters()

@@ -68,12 +68,8 @@ class QuoteListView(FilteredListView):
     section = "sales_quotes"
     context_object_name = "quotes"
 
-    def get_filter_form(self) -> QuoteFilterForm:
-        if not hasattr(self, "_filter_form"):
-            self._filter_form = QuoteFilterForm(self.request.GET or None,
-                                                lookup_url=reverse("sales:lookup_customers"))
-            self._filter_form.is_valid()
-        return self._filter_form
+    def filter_form_kwargs(self) -> dict[str, Any]:
+        return {"lookup_url": reverse("sales:lookup_customers")}
 
     def get_queryset(self) -> Any:
         filters = self.filters()
